@@ -1,0 +1,24 @@
+// Package jwttest is a token issuer for tests of code that verifies JWTs: it
+// holds RSA, EC and Ed25519 signing keys, mints signed tokens, publishes the
+// public keys as a JWKS over HTTP or HTTPS, and builds deliberately broken
+// tokens for attack tests.
+//
+//	iss := jwttest.New(t)                 // keys rsa-1, ec-1, ed-1
+//	srv := iss.Serve()                    // JWKS at srv.JWKSURL(), closed at cleanup
+//	tok := iss.Mint(jwttest.Claims("https://issuer.test", "alice", "my-api"))
+//	ecTok := iss.Mint(claims, jwttest.WithAlg("ES256"))
+//	noneTok := iss.Mint(claims, jwttest.WithHeader("alg", "none"))
+//	newKid := iss.Rotate(jwttest.KidRSA)  // "rsa-2"; the next fetch shows it
+//	srv.SetStatus(http.StatusServiceUnavailable)
+//	confused, _ := jwttest.SignHMAC("HS256", iss.PublicKeyPEM(jwttest.KidRSA), header, payload)
+//	broken := jwttest.Raw([]byte(`{"alg":"RS256"`), payload, nil)
+//
+// A token signed by a key the verifier does not trust comes from a second
+// Issuer: its kids are the same, its keys are not.
+//
+// Key generation costs about 100 ms, so share one Issuer between subtests.
+//
+// jwttest does not verify tokens, check claims or key sizes, and does not
+// import the jwtverify package: it is a test helper, never meant to issue
+// tokens in production.
+package jwttest
