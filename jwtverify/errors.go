@@ -1,0 +1,45 @@
+package jwtverify
+
+import "errors"
+
+// Every error Verify returns wraps exactly one of these sentinels, so callers can
+// branch with errors.Is and still log the wrapped detail (which may quote the token
+// and must not be shown to the client).
+var (
+	// ErrMalformed: the token is not a compact JWS of three base64url segments
+	// holding a JSON object header and payload (bad base64, padding, invalid UTF-8,
+	// duplicate member names, a registered claim of the wrong type, ...).
+	ErrMalformed = errors.New("jwtverify: malformed token")
+	// ErrTooLarge: the token, a key document or a response body exceeds its bound.
+	ErrTooLarge = errors.New("jwtverify: too large")
+	// ErrAlgorithm: the header alg is not allowed, or does not match the key.
+	ErrAlgorithm = errors.New("jwtverify: algorithm not allowed")
+	// ErrCritical: the header lists a "crit" extension this package does not implement.
+	ErrCritical = errors.New("jwtverify: unsupported critical header")
+	// ErrUnknownKey: no key of the key source matches the token's kid and alg.
+	ErrUnknownKey = errors.New("jwtverify: unknown key")
+	// ErrWeakKey: a key is refused: RSA under 2048 bits, an even or huge exponent,
+	// an unsupported curve or key type, or an HMAC secret under 32 bytes.
+	ErrWeakKey = errors.New("jwtverify: key refused")
+	// ErrSignature: the signature does not verify with the selected key.
+	ErrSignature = errors.New("jwtverify: invalid signature")
+	// ErrExpired: exp is in the past (beyond the leeway).
+	ErrExpired = errors.New("jwtverify: token expired")
+	// ErrNotYetValid: nbf is in the future (beyond the leeway).
+	ErrNotYetValid = errors.New("jwtverify: token not yet valid")
+	// ErrIssuedInFuture: iat is in the future (beyond the leeway).
+	ErrIssuedInFuture = errors.New("jwtverify: token issued in the future")
+	// ErrIssuer: iss differs from Config.Issuer.
+	ErrIssuer = errors.New("jwtverify: wrong issuer")
+	// ErrAudience: aud names none of Config.Audience.
+	ErrAudience = errors.New("jwtverify: wrong audience")
+	// ErrMissingClaim: a claim listed in Config.RequiredClaims is absent.
+	ErrMissingClaim = errors.New("jwtverify: missing claim")
+	// ErrKeySource: the key source failed (endpoint down, bad response, stale set
+	// past MaxStale). Middleware answers 503, not 401.
+	ErrKeySource = errors.New("jwtverify: key source unavailable")
+	// ErrInsecureURL: a key URL is not https and InsecureAllowHTTP is off.
+	ErrInsecureURL = errors.New("jwtverify: insecure key URL")
+	// ErrConfig: a Config or option is invalid (returned by constructors only).
+	ErrConfig = errors.New("jwtverify: invalid configuration")
+)

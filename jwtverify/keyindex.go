@@ -1,0 +1,112 @@
+package jwtverify
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+)
+
+// keyIndex is a jwk.Set checked and converted once, looked up by kid.
+type keyIndex struct {
+	set     jwk.Set
+	size    int
+	byKid   map[string]*preparedKey
+	anon    []*preparedKey   // keys without a kid
+	refused map[string]error // kid -> why the key was refused
+}
+
+// newKeyIndex prepares every key of set. Refused keys are remembered so a token
+// naming one gets ErrWeakKey rather than a misleading ErrUnknownKey.
+func newKeyIndex(set jwk.Set, log *slog.Logger) *keyIndex {
+	idx := &keyIndex{set: set, size: set.Len(), byKid: make(map[string]*preparedKey, set.Len())}
+	for i := 0; i < set.Len(); i++ {
+		jk, _ := set.Key(i)
+		pk, err := prepareJWK(jk)
+		switch {
+		case errors.Is(err, errNotForSignatures):
+			continue
+		case err != nil:
+			log.Warn("jwtverify: key refused", "kid", jk.KeyID(), "err", err)
+			if idx.refused == nil {
+				idx.refused = map[string]error{}
+			}
+			idx.refused[jk.KeyID()] = err
+		case pk.kid == "":
+			idx.anon = append(idx.anon, pk)
+		default:
+			if _, dup := idx.byKid[pk.kid]; dup {
+				// Two keys under one kid: neither can be chosen safely.
+				delete(idx.byKid, pk.kid)
+				if idx.refused == nil {
+					idx.refused = map[string]error{}
+				}
+				idx.refused[pk.kid] = fmt.Errorf("%w: several keys share kid %q", ErrUnknownKey, pk.kid)
+				continue
+			}
+			if _, bad := idx.refused[pk.kid]; !bad {
+				idx.byKid[pk.kid] = pk
+			}
+		}
+	}
+	return idx
+}
+
+// lookup picks the key for a token's kid and algorithm. A kid is only ever a map
+// key. A key without kid (from PEM, say) is used only when the set names none of
+// its keys and it is the one key of the set that fits the algorithm.
+func (idx *keyIndex) lookup(kid string, a algorithm) (*preparedKey, error) {
+	if kid != "" {
+		if pk, ok := idx.byKid[kid]; ok {
+			return pk, a.fits(pk)
+		}
+		if err, ok := idx.refused[kid]; ok {
+			return nil, err
+		}
+		if len(idx.byKid) > 0 { // the issuer names its keys: an unknown kid is unknown
+			return nil, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
+		}
+		return idx.only(a, idx.anon, kid)
+	}
+	all := idx.anon
+	if len(idx.byKid) > 0 {
+		all = make([]*preparedKey, 0, len(idx.anon)+len(idx.byKid))
+		all = append(all, idx.anon...)
+		for _, pk := range idx.byKid {
+			all = append(all, pk)
+		}
+	}
+	return idx.only(a, all, "")
+}
+
+func (idx *keyIndex) only(a algorithm, keys []*preparedKey, kid string) (*preparedKey, error) {
+	var found *preparedKey
+	for _, pk := range keys {
+		if a.fits(pk) != nil {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("%w: no kid %q and several %s keys", ErrUnknownKey, kid, a.name)
+		}
+		found = pk
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%w: kid %q, alg %s", ErrUnknownKey, kid, a.name)
+	}
+	return found, nil
+}
+
+// has reports whether pk is still a key of this index (cache entries die with
+// their key).
+func (idx *keyIndex) has(pk *preparedKey) bool {
+	if pk.kid != "" {
+		return idx.byKid[pk.kid] == pk
+	}
+	for _, k := range idx.anon {
+		if k == pk {
+			return true
+		}
+	}
+	return false
+}

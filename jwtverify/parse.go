@@ -1,0 +1,170 @@
+package jwtverify
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// b64 is the only base64 alphabet a compact JWS may use: URL-safe, unpadded, with
+// zero trailing bits (Strict), so every token has exactly one encoding.
+var b64 = base64.RawURLEncoding.Strict()
+
+// compact is a token split into its three decoded segments.
+type compact struct {
+	header, payload, sig []byte
+	signingInput         []byte // header "." payload, as received
+}
+
+// splitCompact decodes the three segments of a compact JWS into one buffer.
+func splitCompact(raw []byte) (compact, error) {
+	var c compact
+	h, rest, ok := bytes.Cut(raw, []byte{'.'})
+	p, s, ok2 := bytes.Cut(rest, []byte{'.'})
+	if !ok || !ok2 || bytes.IndexByte(s, '.') >= 0 {
+		return c, fmt.Errorf("%w: want 3 dot-separated segments", ErrMalformed)
+	}
+	if len(h) == 0 || len(p) == 0 || len(s) == 0 {
+		return c, fmt.Errorf("%w: empty segment", ErrMalformed)
+	}
+	if bytes.IndexAny(raw, "\r\n") >= 0 { // the base64 decoder would skip them
+		return c, fmt.Errorf("%w: line break in token", ErrMalformed)
+	}
+	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
+	var err error
+	if c.header, buf, err = decodeSeg(buf, h, "header"); err != nil {
+		return c, err
+	}
+	if c.payload, buf, err = decodeSeg(buf, p, "payload"); err != nil {
+		return c, err
+	}
+	if c.sig, _, err = decodeSeg(buf, s, "signature"); err != nil {
+		return c, err
+	}
+	c.signingInput = raw[:len(h)+1+len(p)]
+	return c, nil
+}
+
+func decodeSeg(buf, seg []byte, name string) (out, rest []byte, err error) {
+	n, err := b64.Decode(buf, seg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s is not unpadded base64url", ErrMalformed, name)
+	}
+	return buf[:n:n], buf[n:], nil
+}
+
+// member is one top-level name/value pair of a JSON object, as raw bytes.
+type member struct {
+	name  string
+	value []byte // raw JSON; a sub-slice of the decoded segment
+}
+
+// members splits a JSON object into its top-level members. It refuses anything
+// that is not a single valid JSON object in valid UTF-8, and duplicate names
+// (compared after unescaping), which encoding/json would silently accept with the
+// last one winning: a classic way to make two parsers disagree about a claim.
+//
+// The split runs over input that json.Valid has accepted, so it only has to
+// track strings and nesting; escaped names are unescaped by encoding/json.
+func members(doc []byte, what string) ([]member, error) {
+	if !utf8.Valid(doc) {
+		return nil, fmt.Errorf("%w: %s is not valid UTF-8", ErrMalformed, what)
+	}
+	if !json.Valid(doc) {
+		return nil, fmt.Errorf("%w: %s is not valid JSON", ErrMalformed, what)
+	}
+	i := skipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
+	}
+	ms := make([]member, 0, 12)
+	i = skipSpace(doc, i+1)
+	for i < len(doc) && doc[i] != '}' {
+		end := stringEnd(doc, i)
+		name, err := unquote(doc[i:end])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s member name: %v", ErrMalformed, what, err)
+		}
+		i = skipSpace(doc, end)
+		i = skipSpace(doc, i+1) // the colon
+		vend := valueEnd(doc, i)
+		for _, m := range ms {
+			if m.name == name {
+				return nil, fmt.Errorf("%w: %s has duplicate member %q", ErrMalformed, what, name)
+			}
+		}
+		ms = append(ms, member{name: name, value: trimValue(doc[i:vend])})
+		i = skipSpace(doc, vend)
+		if i < len(doc) && doc[i] == ',' {
+			i = skipSpace(doc, i+1)
+		}
+	}
+	return ms, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string starting at b[i] == '"'.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for j := i; j < len(b); j++ {
+		switch c := b[j]; c {
+		case '"':
+			j = stringEnd(b, j) - 1
+			if depth == 0 {
+				return j + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 { // end of the enclosing object
+				return j
+			}
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		case ',':
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return len(b)
+}
+
+// trimValue drops trailing whitespace from a scalar value's raw bytes.
+func trimValue(v []byte) []byte { return bytes.TrimRight(v, " \t\r\n") }
+
+// unquote returns the string a raw JSON string literal denotes.
+func unquote(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", fmt.Errorf("not a string")
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
+}

@@ -1,0 +1,170 @@
+package jwtverify
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Header is the part of a verified token's JOSE header that callers need. Other
+// header fields are available through Token.HeaderField.
+type Header struct {
+	Alg string // as written in the token (before any alias was applied)
+	Kid string
+	Typ string
+}
+
+// Token is a verified JWT. It is immutable and safe to share: a repeat token may
+// be answered with the same *Token from the verified-signature cache.
+type Token struct {
+	raw     string
+	header  Header
+	hdr     []member
+	payload []byte
+	claims  []member
+
+	iss, sub, jti string
+	aud           []string
+	exp, nbf, iat time.Time
+}
+
+// Raw returns the compact token as received.
+func (t *Token) Raw() string { return t.raw }
+
+// Header returns alg, kid and typ.
+func (t *Token) Header() Header { return t.header }
+
+// HeaderField returns the raw JSON of one header field.
+func (t *Token) HeaderField(name string) (json.RawMessage, bool) { return find(t.hdr, name) }
+
+// Issuer returns iss ("" when absent).
+func (t *Token) Issuer() string { return t.iss }
+
+// Subject returns sub ("" when absent).
+func (t *Token) Subject() string { return t.sub }
+
+// ID returns jti ("" when absent).
+func (t *Token) ID() string { return t.jti }
+
+// Audience returns aud as a list, whether the token wrote a string or an array.
+func (t *Token) Audience() []string { return append([]string(nil), t.aud...) }
+
+// Expiry returns exp (zero when absent).
+func (t *Token) Expiry() time.Time { return t.exp }
+
+// NotBefore returns nbf (zero when absent).
+func (t *Token) NotBefore() time.Time { return t.nbf }
+
+// IssuedAt returns iat (zero when absent).
+func (t *Token) IssuedAt() time.Time { return t.iat }
+
+// Claim returns a copy of the raw JSON of one claim.
+func (t *Token) Claim(name string) (json.RawMessage, bool) { return find(t.claims, name) }
+
+// String returns a string claim; ok is false when the claim is absent or not a
+// JSON string.
+func (t *Token) String(name string) (string, bool) {
+	raw, ok := t.Claim(name)
+	if !ok {
+		return "", false
+	}
+	s, err := unquote(raw)
+	return s, err == nil
+}
+
+// Claims returns a copy of every claim as raw JSON.
+func (t *Token) Claims() map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(t.claims))
+	for _, m := range t.claims {
+		out[m.name] = append(json.RawMessage(nil), m.value...)
+	}
+	return out
+}
+
+// Decode unmarshals the payload into v, typically a struct of the claims an
+// application uses:
+//
+//	var c struct{ Email string `json:"email"` }
+//	err := tok.Decode(&c)
+func (t *Token) Decode(v any) error { return json.Unmarshal(t.payload, v) }
+
+func find(ms []member, name string) (json.RawMessage, bool) {
+	for _, m := range ms {
+		if m.name == name {
+			return append(json.RawMessage(nil), m.value...), true
+		}
+	}
+	return nil, false
+}
+
+// newToken reads the registered claims out of the payload members; a registered
+// claim of the wrong JSON type makes the token malformed.
+func newToken(raw string, header Header, hdr []member, payload []byte, claims []member) (*Token, error) {
+	t := &Token{raw: raw, header: header, hdr: hdr, payload: payload, claims: claims}
+	var err error
+	for _, m := range claims {
+		switch m.name {
+		case "iss":
+			t.iss, err = stringClaim(m)
+		case "sub":
+			t.sub, err = stringClaim(m)
+		case "jti":
+			t.jti, err = stringClaim(m)
+		case "aud":
+			t.aud, err = audClaim(m)
+		case "exp":
+			t.exp, err = timeClaim(m)
+		case "nbf":
+			t.nbf, err = timeClaim(m)
+		case "iat":
+			t.iat, err = timeClaim(m)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func stringClaim(m member) (string, error) {
+	s, err := unquote(m.value)
+	if err != nil {
+		return "", fmt.Errorf("%w: claim %q is not a string", ErrMalformed, m.name)
+	}
+	return s, nil
+}
+
+func audClaim(m member) ([]string, error) {
+	if len(m.value) > 0 && m.value[0] == '"' {
+		s, err := stringClaim(m)
+		return []string{s}, err
+	}
+	var aud []string
+	if err := json.Unmarshal(m.value, &aud); err != nil || aud == nil {
+		return nil, fmt.Errorf("%w: claim \"aud\" is neither a string nor an array of strings", ErrMalformed)
+	}
+	return aud, nil
+}
+
+// timeClaim reads a NumericDate: a JSON number of seconds, possibly fractional.
+func timeClaim(m member) (time.Time, error) {
+	v := m.value
+	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
+		return time.Time{}, fmt.Errorf("%w: claim %q is not a number", ErrMalformed, m.name)
+	}
+	if bytes.IndexAny(v, ".eE") < 0 {
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		if err == nil && n >= -1<<40 && n <= 1<<40 {
+			return time.Unix(n, 0), nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) > 1<<40 {
+		return time.Time{}, fmt.Errorf("%w: claim %q is out of range", ErrMalformed, m.name)
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), nil
+}

@@ -1,0 +1,331 @@
+package jwtverify
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"slices"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+)
+
+// Defaults applied to a zero Config.
+const (
+	DefaultLeeway       = 30 * time.Second
+	DefaultMaxTokenSize = 16 << 10
+	DefaultCacheSize    = 1024
+)
+
+// Config says what a valid token is. Its zero value is the strict default: RS256
+// only, exp required, 30 s leeway, tokens up to 16 KiB, a 1024-entry cache. Issuer
+// and Audience are not checked when empty; set them for any real use.
+type Config struct {
+	// Issuer is compared exactly with iss; a token without iss fails. "" skips.
+	Issuer string
+	// Audience lists acceptable audiences: aud (a string or an array) must name at
+	// least one. Empty skips the check.
+	Audience []string
+	// Algorithms is the allowlist of JWA names (default ["RS256"]). "none" is never
+	// accepted; HS256/384/512 only verify with a symmetric key (NewHMACKey), never
+	// with a public key.
+	Algorithms []string
+	// AlgorithmAliases maps a header alg spelling to one of Algorithms, e.g. the
+	// XML-DSig URI "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" to "RS256".
+	// It is a fixed table: the header never names an algorithm freely.
+	AlgorithmAliases map[string]string
+	// Leeway is the clock skew allowed on exp, nbf and iat (default 30 s; negative
+	// means none).
+	Leeway time.Duration
+	// MaxTokenSize bounds the compact token in bytes (default 16 KiB).
+	MaxTokenSize int
+	// RequiredClaims must be present (default ["exp"]; a non-nil empty slice
+	// requires none).
+	RequiredClaims []string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives key refusals and source failures (default: discard).
+	Logger *slog.Logger
+	// CacheSize is the number of verified signatures remembered (default 1024;
+	// negative disables the cache).
+	CacheSize int
+}
+
+// Verifier checks compact JWS tokens against a KeySource. It is safe for
+// concurrent use; build one per issuer and share it.
+type Verifier struct {
+	src       KeySource
+	refresher Refresher
+	algs      map[string]algorithm // header spelling -> algorithm
+	issuer    string
+	audience  []string
+	required  []string
+	leeway    time.Duration
+	maxSize   int
+	now       func() time.Time
+	log       *slog.Logger
+	cache     *sigCache
+	idx       atomic.Pointer[keyIndex]
+}
+
+// New returns a Verifier for tokens whose keys come from src. If src also
+// implements Refresher, an unknown kid triggers src.Refresh once before failing.
+//
+//	v, err := jwtverify.New(jwks, jwtverify.Config{Issuer: iss, Audience: []string{"my-api"}})
+//	tok, err := v.Verify(ctx, raw)
+func New(src KeySource, cfg Config) (*Verifier, error) {
+	if src == nil {
+		return nil, fmt.Errorf("%w: nil KeySource", ErrConfig)
+	}
+	v := &Verifier{
+		src:      src,
+		issuer:   cfg.Issuer,
+		audience: slices.Clone(cfg.Audience),
+		required: slices.Clone(cfg.RequiredClaims),
+		leeway:   cfg.Leeway,
+		maxSize:  cfg.MaxTokenSize,
+		now:      cfg.Now,
+		log:      cfg.Logger,
+	}
+	v.refresher, _ = src.(Refresher)
+	if cfg.RequiredClaims == nil {
+		v.required = []string{"exp"}
+	}
+	if v.leeway == 0 {
+		v.leeway = DefaultLeeway
+	} else if v.leeway < 0 {
+		v.leeway = 0
+	}
+	if v.maxSize <= 0 {
+		v.maxSize = DefaultMaxTokenSize
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if v.log == nil {
+		v.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if v.algs, err = algTable(cfg.Algorithms, cfg.AlgorithmAliases); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.CacheSize == 0:
+		v.cache = newSigCache(DefaultCacheSize)
+	case cfg.CacheSize > 0:
+		v.cache = newSigCache(cfg.CacheSize)
+	}
+	return v, nil
+}
+
+func algTable(names []string, aliases map[string]string) (map[string]algorithm, error) {
+	if len(names) == 0 {
+		names = []string{"RS256"}
+	}
+	t := make(map[string]algorithm, len(names)+len(aliases))
+	for _, n := range names {
+		a, ok := lookupAlg(n)
+		if !ok {
+			return nil, fmt.Errorf("%w: unsupported algorithm %q", ErrConfig, n)
+		}
+		t[n] = a
+	}
+	for alias, n := range aliases {
+		a, ok := t[n]
+		if !ok || alias == "" {
+			return nil, fmt.Errorf("%w: alias %q names %q, which is not in Algorithms", ErrConfig, alias, n)
+		}
+		t[alias] = a
+	}
+	return t, nil
+}
+
+// Verify checks raw and returns the verified token. The checks, in order: size;
+// shape (three strict base64url segments of valid UTF-8 JSON objects without
+// duplicate names); header alg in the allowlist and no unknown crit; a key for
+// kid that fits alg; the signature (skipped for a token already in the
+// verified-signature cache whose key is still current); then, every time, the
+// claims: required claims, exp, nbf, iat, iss and aud. Errors wrap the package's
+// sentinels.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
+	if len(raw) > v.maxSize {
+		return nil, fmt.Errorf("%w: token of %d bytes, limit %d", ErrTooLarge, len(raw), v.maxSize)
+	}
+	if v.cache == nil {
+		tok, _, err := v.verifyFresh(ctx, raw)
+		return tok, err
+	}
+	// Hashing reads raw's bytes in place; nothing writes through this slice.
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(raw), len(raw)))
+	if e, ok := v.cache.get(sum); ok {
+		idx, err := v.index(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if idx.has(e.key) {
+			if err := v.checkClaims(e.tok); err != nil {
+				if errors.Is(err, ErrExpired) {
+					v.cache.remove(sum)
+				}
+				return nil, err
+			}
+			return e.tok, nil
+		}
+		v.cache.remove(sum) // its key left the source
+	}
+	tok, key, err := v.verifyFresh(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.add(&cacheEntry{sum: sum, tok: tok, key: key})
+	return tok, nil
+}
+
+// verifyFresh runs every check, signature included.
+func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *preparedKey, error) {
+	rb := []byte(raw)
+	c, err := splitCompact(rb)
+	if err != nil {
+		return nil, nil, err
+	}
+	hdr, header, a, err := v.parseHeader(c.header)
+	if err != nil {
+		return nil, nil, err
+	}
+	claims, err := members(c.payload, "payload")
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := v.key(ctx, header.Kid, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.verify(key, c.signingInput, c.sig) {
+		return nil, nil, fmt.Errorf("%w: %s with key %q", ErrSignature, a.name, key.kid)
+	}
+	tok, err := newToken(raw, header, hdr, c.payload, claims)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := v.checkClaims(tok); err != nil {
+		return nil, nil, err
+	}
+	return tok, key, nil
+}
+
+// parseHeader reads alg, kid, typ and crit. jku, x5u, jwk and x5c are never read:
+// a token does not get to say where its key comes from.
+func (v *Verifier) parseHeader(b []byte) ([]member, Header, algorithm, error) {
+	var h Header
+	hdr, err := members(b, "header")
+	if err != nil {
+		return nil, h, algorithm{}, err
+	}
+	for _, m := range hdr {
+		switch m.name {
+		case "alg":
+			h.Alg, err = stringClaim(m)
+		case "kid":
+			h.Kid, err = stringClaim(m)
+		case "typ":
+			h.Typ, err = stringClaim(m)
+		case "crit":
+			err = fmt.Errorf("%w: %s", ErrCritical, m.value)
+		}
+		if err != nil {
+			return nil, h, algorithm{}, err
+		}
+	}
+	a, ok := v.algs[h.Alg]
+	if !ok {
+		return nil, h, algorithm{}, fmt.Errorf("%w: %q", ErrAlgorithm, h.Alg)
+	}
+	return hdr, h, a, nil
+}
+
+// key finds the key for kid and alg, refreshing the source once for an unknown kid.
+func (v *Verifier) key(ctx context.Context, kid string, a algorithm) (*preparedKey, error) {
+	idx, err := v.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pk, err := idx.lookup(kid, a)
+	if !errors.Is(err, ErrUnknownKey) || v.refresher == nil {
+		return pk, err
+	}
+	set, rerr := v.refresher.Refresh(ctx)
+	if rerr != nil {
+		return nil, fmt.Errorf("%w: refresh for kid %q: %w", ErrKeySource, kid, rerr)
+	}
+	return v.indexOf(set).lookup(kid, a)
+}
+
+// index returns the prepared form of the source's current set.
+func (v *Verifier) index(ctx context.Context) (*keyIndex, error) {
+	set, err := v.src.Keys(ctx)
+	if err != nil {
+		if errors.Is(err, ErrKeySource) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", ErrKeySource, err)
+	}
+	if set == nil {
+		return nil, fmt.Errorf("%w: source returned no key set", ErrKeySource)
+	}
+	return v.indexOf(set), nil
+}
+
+func (v *Verifier) indexOf(set jwk.Set) *keyIndex {
+	if cur := v.idx.Load(); cur != nil && sameSet(cur.set, set) && cur.size == set.Len() {
+		return cur
+	}
+	idx := newKeyIndex(set, v.log)
+	v.idx.Store(idx)
+	return idx
+}
+
+// sameSet compares sets by identity, without panicking on uncomparable types.
+func sameSet(a, b jwk.Set) bool {
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
+
+// checkClaims runs the claim checks; it runs for cached tokens too.
+func (v *Verifier) checkClaims(t *Token) error {
+	for _, name := range v.required {
+		if _, ok := find(t.claims, name); !ok {
+			return fmt.Errorf("%w: %q", ErrMissingClaim, name)
+		}
+	}
+	now := v.now()
+	if !t.exp.IsZero() && !now.Before(t.exp.Add(v.leeway)) {
+		return fmt.Errorf("%w: exp %s", ErrExpired, t.exp.UTC().Format(time.RFC3339))
+	}
+	if !t.nbf.IsZero() && now.Add(v.leeway).Before(t.nbf) {
+		return fmt.Errorf("%w: nbf %s", ErrNotYetValid, t.nbf.UTC().Format(time.RFC3339))
+	}
+	if !t.iat.IsZero() && now.Add(v.leeway).Before(t.iat) {
+		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
+	}
+	if v.issuer != "" && t.iss != v.issuer {
+		return fmt.Errorf("%w: %q", ErrIssuer, t.iss)
+	}
+	if len(v.audience) > 0 && !anyIn(t.aud, v.audience) {
+		return fmt.Errorf("%w: %q", ErrAudience, t.aud)
+	}
+	return nil
+}
+
+func anyIn(have, want []string) bool {
+	for _, h := range have {
+		if slices.Contains(want, h) {
+			return true
+		}
+	}
+	return false
+}
