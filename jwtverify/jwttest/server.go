@@ -3,6 +3,8 @@ package jwttest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -39,19 +41,26 @@ type Server struct {
 // Serve starts a plain HTTP server publishing the issuer's JWKS. For issuers
 // made by New it is closed in tb.Cleanup; otherwise call Close.
 func (i *Issuer) Serve() *Server {
-	return i.serve(httptest.NewServer)
+	return i.serve(false)
 }
 
 // ServeTLS is Serve over HTTPS with a self-signed certificate; the server's
 // Client trusts it.
 func (i *Issuer) ServeTLS() *Server {
-	return i.serve(httptest.NewTLSServer)
+	return i.serve(true)
 }
 
-// serve starts a server with start and registers its cleanup.
-func (i *Issuer) serve(start func(http.Handler) *httptest.Server) *Server {
+// serve starts a server and registers its cleanup. The server's error log is
+// discarded: it only reports clients that hang up or distrust the certificate.
+func (i *Issuer) serve(tls bool) *Server {
 	s := &Server{issuer: i, done: make(chan struct{}), cacheControl: "max-age=300"}
-	s.ts = start(http.HandlerFunc(s.serveHTTP))
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if tls {
+		s.ts.StartTLS()
+	} else {
+		s.ts.Start()
+	}
 	s.URL, s.Client = s.ts.URL, s.ts.Client()
 	if i.tb != nil {
 		i.tb.Cleanup(s.Close)
@@ -121,6 +130,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-s.done:
+			hangUp(w)
 			return
 		}
 	}
@@ -146,4 +156,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 	}
 	_, _ = w.Write(body)
+}
+
+// hangUp closes the connection of w without answering.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+		}
+	}
 }
