@@ -1,0 +1,195 @@
+package oidc
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+)
+
+// Host is a ProConnect deployment; its issuer is https://<host>/api/v2.
+type Host string
+
+// The ProConnect deployments.
+const (
+	// Integration is ProConnect's integration (test) platform on the Internet.
+	Integration Host = "fca.integ01.dev-agentconnect.fr"
+	// Production is ProConnect's production platform on the Internet.
+	Production Host = "auth.agentconnect.gouv.fr"
+	// IntegrationRIE is the integration platform on the RIE (the State's network).
+	IntegrationRIE Host = "fca.integ02.agentconnect.rie.gouv.fr"
+	// ProductionRIE is the production platform on the RIE.
+	ProductionRIE Host = "auth.agentconnect.rie.gouv.fr"
+)
+
+// Issuer returns the issuer URL of the deployment.
+func (h Host) Issuer() string { return "https://" + string(h) + "/api/v2" }
+
+// The default scopes asked for when Config.Scopes is empty.
+func defaultScopes() []string {
+	return []string{"openid", "email", "given_name", "usual_name", "uid", "siret"}
+}
+
+// Config configures a Client. The zero value of every optional field is the secure
+// default stated beside it.
+type Config struct {
+	// Issuer is the issuer URL, e.g. "https://fca.integ01.dev-agentconnect.fr/api/v2".
+	// Set exactly one of Issuer and Host.
+	Issuer string
+	// Host selects a ProConnect deployment (Integration, Production, …).
+	Host Host
+
+	// ClientID and ClientSecret are the credentials given at registration. The
+	// secret is sent with client_secret_post, never in an Authorization header.
+	ClientID     string
+	ClientSecret string
+
+	// RedirectURL is the registered callback URL (REDIRECT_URI).
+	RedirectURL string
+	// PostLogoutRedirectURL is the registered POST_LOGOUT_REDIRECT_URI. Required
+	// for LogoutURL.
+	PostLogoutRedirectURL string
+
+	// Scopes to ask for; default openid email given_name usual_name uid siret.
+	// openid is added when missing.
+	Scopes []string
+
+	// ACR lists the acr values required of every login (e.g. "eidas1"). When set,
+	// AuthURL asks for them through the claims parameter and VerifyIDToken refuses
+	// an ID token whose acr is not among them. Empty: any acr is accepted.
+	ACR []string
+
+	// Algorithms are the signing algorithms registered for this client's ID token
+	// and userinfo; default ES256 and RS256. HS256 (keyed by ClientSecret) is
+	// accepted only when listed here, and then cannot be mixed with others.
+	Algorithms []string
+
+	// InsecureUnsignedUserInfo accepts userinfo as plain JSON (a client registered
+	// without a userinfo signing algorithm). Default: userinfo must be a signed JWT.
+	InsecureUnsignedUserInfo bool
+
+	// InsecureDisablePKCE turns PKCE (S256) off. Default: on.
+	InsecureDisablePKCE bool
+
+	// InsecureAllowHTTP accepts an http issuer and http endpoints, for local
+	// tests only (oidctest over HTTP). Default: https only.
+	InsecureAllowHTTP bool
+
+	// HTTPClient makes every request to the provider; default a client with a
+	// 10 s timeout.
+	HTTPClient *http.Client
+
+	// MaxBodySize bounds every response body read from the provider (discovery,
+	// JWKS, token, userinfo); default 1 MiB.
+	MaxBodySize int64
+
+	// Leeway is the clock skew allowed on exp and iat; default 30 s.
+	Leeway time.Duration
+
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+
+	// Logger receives debug and warning logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults applied by normalize.
+const (
+	defaultMaxBody = 1 << 20
+	defaultLeeway  = 30 * time.Second
+	defaultTimeout = 10 * time.Second
+)
+
+// normalize checks cfg and fills in its defaults, returning a copy.
+func (cfg Config) normalize() (Config, error) {
+	if (cfg.Issuer == "") == (cfg.Host == "") {
+		return cfg, fmt.Errorf("%w: set exactly one of Issuer and Host", ErrConfig)
+	}
+	if cfg.Host != "" {
+		cfg.Issuer = cfg.Host.Issuer()
+	}
+	iss, err := url.Parse(cfg.Issuer)
+	if err != nil || iss.Host == "" || iss.RawQuery != "" || iss.Fragment != "" {
+		return cfg, fmt.Errorf("%w: issuer %q is not an absolute URL", ErrConfig, cfg.Issuer)
+	}
+	if iss.Scheme != "https" && !(cfg.InsecureAllowHTTP && iss.Scheme == "http") {
+		return cfg, fmt.Errorf("%w: issuer %q is not https", ErrConfig, cfg.Issuer)
+	}
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return cfg, fmt.Errorf("%w: ClientID and ClientSecret are required", ErrConfig)
+	}
+	if u, err := url.Parse(cfg.RedirectURL); err != nil || !u.IsAbs() {
+		return cfg, fmt.Errorf("%w: RedirectURL %q is not an absolute URL", ErrConfig, cfg.RedirectURL)
+	}
+	if cfg.PostLogoutRedirectURL != "" {
+		if u, err := url.Parse(cfg.PostLogoutRedirectURL); err != nil || !u.IsAbs() {
+			return cfg, fmt.Errorf("%w: PostLogoutRedirectURL %q is not an absolute URL", ErrConfig, cfg.PostLogoutRedirectURL)
+		}
+	}
+	cfg.Scopes = normalizeScopes(cfg.Scopes)
+	if err := checkAlgorithms(cfg.Algorithms); err != nil {
+		return cfg, err
+	}
+	if len(cfg.Algorithms) == 0 {
+		cfg.Algorithms = []string{"ES256", "RS256"}
+	}
+	cfg.ACR = slices.Clone(cfg.ACR)
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: defaultTimeout}
+	}
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = defaultMaxBody
+	}
+	if cfg.Leeway <= 0 {
+		cfg.Leeway = defaultLeeway
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Logger = orDiscard(cfg.Logger)
+	return cfg, nil
+}
+
+// normalizeScopes returns scopes (or the defaults) with openid first and no
+// duplicates.
+func normalizeScopes(scopes []string) []string {
+	if len(scopes) == 0 {
+		return defaultScopes()
+	}
+	out := []string{"openid"}
+	for _, s := range scopes {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkAlgorithms refuses unknown algorithms, "none", and HS256 mixed with
+// asymmetric ones.
+func checkAlgorithms(algs []string) error {
+	hs := false
+	for _, a := range algs {
+		switch a {
+		case "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA":
+		case "HS256":
+			hs = true
+		default:
+			return fmt.Errorf("%w: algorithm %q is not supported", ErrConfig, a)
+		}
+	}
+	if hs && len(algs) > 1 {
+		return fmt.Errorf("%w: HS256 cannot be mixed with other algorithms", ErrConfig)
+	}
+	return nil
+}
+
+// orDiscard returns l, or a logger that discards everything when l is nil.
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

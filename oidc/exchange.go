@@ -1,0 +1,118 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Tokens is a token endpoint response.
+type Tokens struct {
+	// AccessToken is sent to the userinfo endpoint.
+	AccessToken string `json:"access_token"`
+	// TokenType is "Bearer".
+	TokenType string `json:"token_type"`
+	// RefreshToken, always issued by ProConnect, obtains new tokens with Refresh.
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// IDToken is the raw ID token; verify it with VerifyIDToken.
+	IDToken string `json:"id_token,omitempty"`
+	// Scope is the granted scope, when the provider says it.
+	Scope string `json:"scope,omitempty"`
+	// Expiry is when AccessToken expires (zero when the provider did not say).
+	Expiry time.Time `json:"expiry,omitzero"`
+}
+
+// tokenResponse is the wire form of a token endpoint answer, success or error.
+type tokenResponse struct {
+	AccessToken      string  `json:"access_token"`
+	TokenType        string  `json:"token_type"`
+	RefreshToken     string  `json:"refresh_token"`
+	IDToken          string  `json:"id_token"`
+	Scope            string  `json:"scope"`
+	ExpiresIn        float64 `json:"expires_in"`
+	Error            string  `json:"error"`
+	ErrorDescription string  `json:"error_description"`
+}
+
+// Exchange trades an authorization code (and the flow's PKCE verifier, empty when
+// PKCE is off) for tokens, authenticating with client_secret_post. The ID token is
+// not verified here: call VerifyIDToken (the Callback handler does both).
+func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Tokens, error) {
+	if code == "" || len(code) > maxParamLen {
+		return nil, fmt.Errorf("%w: missing or oversized code", ErrTokenEndpoint)
+	}
+	form := url.Values{
+		"grant_type":   {"authorization_code"},
+		"code":         {code},
+		"redirect_uri": {c.cfg.RedirectURL},
+	}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
+	}
+	t, err := c.token(ctx, form)
+	if err != nil {
+		return nil, err
+	}
+	if t.IDToken == "" {
+		return nil, fmt.Errorf("%w: response has no id_token", ErrTokenEndpoint)
+	}
+	return t, nil
+}
+
+// Refresh trades a refresh token for new tokens. A new ID token, when the provider
+// sends one, is returned as is.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
+	if refreshToken == "" {
+		return nil, ErrNoRefreshToken
+	}
+	t, err := c.token(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}})
+	if err != nil {
+		return nil, err
+	}
+	if t.RefreshToken == "" {
+		t.RefreshToken = refreshToken
+	}
+	return t, nil
+}
+
+// token posts form (plus client_secret_post credentials) to the token endpoint.
+func (c *Client) token(ctx context.Context, form url.Values) (*Tokens, error) {
+	md, err := c.disc.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form.Set("client_id", c.cfg.ClientID)
+	form.Set("client_secret", c.cfg.ClientSecret)
+	resp, err := postForm(ctx, c.cfg.HTTPClient, md.TokenEndpoint, form, c.cfg.MaxBodySize)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTokenEndpoint, err)
+	}
+	if resp.status >= 500 {
+		return nil, fmt.Errorf("%w: token endpoint answered HTTP %d", ErrUnavailable, resp.status)
+	}
+	var tr tokenResponse
+	if err := json.Unmarshal(resp.body, &tr); err != nil {
+		return nil, fmt.Errorf("%w: HTTP %d, malformed body: %w", ErrTokenEndpoint, resp.status, err)
+	}
+	if resp.status != http.StatusOK || tr.Error != "" {
+		return nil, fmt.Errorf("%w: HTTP %d, error %q: %s", ErrTokenEndpoint, resp.status, tr.Error, tr.ErrorDescription)
+	}
+	if tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "Bearer") {
+		return nil, fmt.Errorf("%w: no access_token or token_type %q is not Bearer", ErrTokenEndpoint, tr.TokenType)
+	}
+	if tr.ExpiresIn < 0 || tr.ExpiresIn > 1e9 {
+		return nil, fmt.Errorf("%w: expires_in %v out of range", ErrTokenEndpoint, tr.ExpiresIn)
+	}
+	t := &Tokens{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken, IDToken: tr.IDToken, Scope: tr.Scope}
+	if tr.ExpiresIn > 0 {
+		t.Expiry = c.cfg.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)
+	}
+	return t, nil
+}
+
+// maxParamLen bounds codes, states and other values read from a callback URL.
+const maxParamLen = 2048

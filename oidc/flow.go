@@ -1,0 +1,237 @@
+package oidc
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Flow is what waits between the redirect to ProConnect and the callback: the
+// state and nonce sent, the PKCE verifier, the acr values required and where to
+// send the agent afterwards. A logout flow carries only State (and Logout).
+type Flow struct {
+	State    string   `json:"s"`
+	Nonce    string   `json:"n,omitempty"`
+	Verifier string   `json:"v,omitempty"`
+	ACR      []string `json:"a,omitempty"`
+	ReturnTo string   `json:"r,omitempty"`
+	// Silent is true for a prompt=none login.
+	Silent bool `json:"p,omitempty"`
+	// Logout is true for a logout flow.
+	Logout bool `json:"l,omitempty"`
+	// Created is when the flow started, in Unix seconds.
+	Created int64 `json:"t"`
+}
+
+// FlowStore keeps flows between the login redirect and the callback. Take must
+// return a flow at most once and fail with ErrState for an unknown, expired or
+// already taken state.
+type FlowStore interface {
+	Save(w http.ResponseWriter, r *http.Request, f Flow) error
+	Take(w http.ResponseWriter, r *http.Request, state string) (Flow, error)
+}
+
+// CookieFlowStoreConfig configures a CookieFlowStore.
+type CookieFlowStoreConfig struct {
+	// Key is the 32-byte AES-256-GCM key sealing flow cookies. Required; share it
+	// between the instances of the app.
+	Key []byte
+	// MaxAge is how long a login may take; default 10 minutes.
+	MaxAge time.Duration
+	// MaxFlows bounds the logins one browser may have under way (several tabs);
+	// the oldest is dropped beyond it. Default 5.
+	MaxFlows int
+	// InsecureCookie drops the Secure attribute and the __Host- prefix, for an app
+	// served over plain http on localhost. Default: Secure, __Host-.
+	InsecureCookie bool
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+}
+
+// CookieFlowStore keeps each flow in its own encrypted (AES-GCM), HttpOnly,
+// Secure, SameSite=Lax, __Host- cookie, so that several tabs can log in at once.
+// A taken state is remembered until it expires, so a flow is accepted once even if
+// its cookie is replayed (per process; the provider's single-use code is the
+// second barrier across instances).
+type CookieFlowStore struct {
+	aead   cipher.AEAD
+	cfg    CookieFlowStoreConfig
+	prefix string
+
+	mu   sync.Mutex
+	used map[[32]byte]time.Time // taken states → when they expire
+}
+
+// Cookie bounds.
+const (
+	maxCookieValue = 4096
+	maxUsedStates  = 100_000
+)
+
+// NewCookieFlowStore returns a CookieFlowStore; the key must be 32 bytes.
+func NewCookieFlowStore(cfg CookieFlowStoreConfig) (*CookieFlowStore, error) {
+	if len(cfg.Key) != 32 {
+		return nil, fmt.Errorf("%w: CookieFlowStoreConfig.Key must be 32 bytes, got %d", ErrConfig, len(cfg.Key))
+	}
+	block, err := aes.NewCipher(cfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = 10 * time.Minute
+	}
+	if cfg.MaxFlows <= 0 {
+		cfg.MaxFlows = 5
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.Key = nil // sealed in aead; do not keep a copy
+	prefix := "__Host-sesame-flow-"
+	if cfg.InsecureCookie {
+		prefix = "sesame-flow-"
+	}
+	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: map[[32]byte]time.Time{}}, nil
+}
+
+// Save seals f into a new cookie, dropping the oldest flows beyond MaxFlows.
+func (s *CookieFlowStore) Save(w http.ResponseWriter, r *http.Request, f Flow) error {
+	if f.State == "" {
+		return fmt.Errorf("%w: flow without state", ErrState)
+	}
+	s.dropOldest(w, r)
+	name := s.cookieName(f.State)
+	plain, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrFlowCorrupt, err)
+	}
+	nonce := make([]byte, s.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	sealed := s.aead.Seal(nonce, nonce, plain, []byte(name))
+	http.SetCookie(w, s.cookie(name, base64.RawURLEncoding.EncodeToString(sealed), int(s.cfg.MaxAge/time.Second)))
+	return nil
+}
+
+// Take returns the flow of state once, deleting its cookie.
+func (s *CookieFlowStore) Take(w http.ResponseWriter, r *http.Request, state string) (Flow, error) {
+	if state == "" || len(state) > maxParamLen {
+		return Flow{}, fmt.Errorf("%w: missing or oversized state", ErrState)
+	}
+	name := s.cookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return Flow{}, fmt.Errorf("%w: no flow for this state (unknown, expired or used)", ErrState)
+	}
+	http.SetCookie(w, s.cookie(name, "", -1))
+	f, err := s.open(name, c.Value)
+	if err != nil {
+		return Flow{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1 {
+		return Flow{}, fmt.Errorf("%w: state differs from the stored one", ErrState)
+	}
+	now := s.cfg.Now()
+	created := time.Unix(f.Created, 0)
+	if now.After(created.Add(s.cfg.MaxAge)) || created.After(now.Add(time.Minute)) {
+		return Flow{}, fmt.Errorf("%w: flow expired", ErrState)
+	}
+	if !s.markUsed(state, created.Add(s.cfg.MaxAge), now) {
+		return Flow{}, fmt.Errorf("%w: state already used", ErrState)
+	}
+	return f, nil
+}
+
+// open decrypts and decodes a cookie value sealed under name.
+func (s *CookieFlowStore) open(name, value string) (Flow, error) {
+	if len(value) > maxCookieValue {
+		return Flow{}, fmt.Errorf("%w: oversized cookie", ErrFlowCorrupt)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil || len(raw) < s.aead.NonceSize() {
+		return Flow{}, fmt.Errorf("%w: cookie is not sealed data", ErrFlowCorrupt)
+	}
+	ns := s.aead.NonceSize()
+	plain, err := s.aead.Open(nil, raw[:ns], raw[ns:], []byte(name))
+	if err != nil {
+		return Flow{}, fmt.Errorf("%w: cookie does not decrypt", ErrFlowCorrupt)
+	}
+	var f Flow
+	if err := json.Unmarshal(plain, &f); err != nil {
+		return Flow{}, fmt.Errorf("%w: %w", ErrFlowCorrupt, err)
+	}
+	return f, nil
+}
+
+// markUsed records state as taken; false when it already was.
+func (s *CookieFlowStore) markUsed(state string, expires, now time.Time) bool {
+	key := sha256.Sum256([]byte(state))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if exp, ok := s.used[key]; ok && now.Before(exp) {
+		return false
+	}
+	if len(s.used) >= maxUsedStates {
+		for k, exp := range s.used {
+			if !now.Before(exp) {
+				delete(s.used, k)
+			}
+		}
+	}
+	if len(s.used) < maxUsedStates {
+		s.used[key] = expires
+	}
+	return true
+}
+
+// dropOldest expires flow cookies so that one more fits within MaxFlows.
+func (s *CookieFlowStore) dropOldest(w http.ResponseWriter, r *http.Request) {
+	type aged struct {
+		name    string
+		created int64
+	}
+	var flows []aged
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, s.prefix) {
+			continue
+		}
+		f, err := s.open(c.Name, c.Value)
+		if err != nil {
+			http.SetCookie(w, s.cookie(c.Name, "", -1))
+			continue
+		}
+		flows = append(flows, aged{c.Name, f.Created})
+	}
+	slices.SortFunc(flows, func(a, b aged) int { return int(a.created - b.created) })
+	for len(flows) >= s.cfg.MaxFlows {
+		http.SetCookie(w, s.cookie(flows[0].name, "", -1))
+		flows = flows[1:]
+	}
+}
+
+// cookieName derives a flow's cookie name from its state.
+func (s *CookieFlowStore) cookieName(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return s.prefix + base64.RawURLEncoding.EncodeToString(sum[:12])
+}
+
+// cookie builds a flow cookie; maxAge < 0 deletes it.
+func (s *CookieFlowStore) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: !s.cfg.InsecureCookie, SameSite: http.SameSiteLaxMode,
+	}
+}

@@ -1,0 +1,246 @@
+package oidc
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
+
+// HandlerConfig wires the login and logout handlers into an app. OnLogin is
+// required; the other hooks have the defaults stated beside them.
+type HandlerConfig struct {
+	// Flows keeps login and logout flows; default a CookieFlowStore sealed with
+	// FlowKey.
+	Flows FlowStore
+	// FlowKey is the 32-byte key of the default CookieFlowStore.
+	FlowKey []byte
+	// InsecureCookies makes the default CookieFlowStore work over plain http
+	// (local development only).
+	InsecureCookies bool
+
+	// OnLogin establishes the app's session for a verified login (the session
+	// package plugs in here). The handler then redirects to Login.ReturnTo; an
+	// error goes to OnError instead.
+	OnLogin func(w http.ResponseWriter, r *http.Request, l *Login) error
+	// LoggedIn tells RequireLogin whether the request has a session; default:
+	// never (every request is sent to login).
+	LoggedIn func(r *http.Request) bool
+	// OnLogout ends the app's session and returns the raw ID token of that session
+	// for id_token_hint ("" for none); default: no local session, no hint.
+	OnLogout func(w http.ResponseWriter, r *http.Request) (idTokenHint string)
+	// AfterLogout answers the return from ProConnect's logout; default: 303 to "/".
+	AfterLogout func(w http.ResponseWriter, r *http.Request)
+	// OnSilentLoginFailed answers a prompt=none login that ProConnect answered
+	// with login_required; default: 303 to the return path, still logged out.
+	OnSilentLoginFailed func(w http.ResponseWriter, r *http.Request, returnTo string)
+	// OnError answers every failed login or logout (bad state, ProConnect error
+	// such as access_denied as a *ProviderError, invalid token, …); default: a
+	// short plain-text page with 400, 403 for provider errors, 503 when ProConnect
+	// is unreachable. Never 500, never the internal error text.
+	OnError func(w http.ResponseWriter, r *http.Request, err error)
+	// AuthOptions adds options to each login request (e.g. WithPrompt(PromptNone)
+	// for some requests); default none.
+	AuthOptions func(r *http.Request) []AuthOption
+	// Logger receives one line per failure; nil discards.
+	Logger *slog.Logger
+}
+
+// Handlers are the HTTP endpoints of a ProConnect login: mount Login, Callback
+// (at the RedirectURL path), Logout and LogoutCallback (at the
+// PostLogoutRedirectURL path), and wrap protected routes in RequireLogin.
+type Handlers struct {
+	c   *Client
+	cfg HandlerConfig
+}
+
+// NewHandlers checks cfg and returns the handlers.
+func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
+	if c == nil || cfg.OnLogin == nil {
+		return nil, fmt.Errorf("%w: a Client and HandlerConfig.OnLogin are required", ErrConfig)
+	}
+	if cfg.Flows == nil {
+		s, err := NewCookieFlowStore(CookieFlowStoreConfig{Key: cfg.FlowKey, InsecureCookie: cfg.InsecureCookies, Now: c.cfg.Now})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Flows = s
+	}
+	cfg.FlowKey = nil
+	if cfg.LoggedIn == nil {
+		cfg.LoggedIn = func(*http.Request) bool { return false }
+	}
+	if cfg.OnLogout == nil {
+		cfg.OnLogout = func(http.ResponseWriter, *http.Request) string { return "" }
+	}
+	if cfg.AfterLogout == nil {
+		cfg.AfterLogout = func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/", http.StatusSeeOther) }
+	}
+	if cfg.OnSilentLoginFailed == nil {
+		cfg.OnSilentLoginFailed = func(w http.ResponseWriter, r *http.Request, to string) { http.Redirect(w, r, to, http.StatusSeeOther) }
+	}
+	if cfg.OnError == nil {
+		cfg.OnError = defaultOnError
+	}
+	cfg.Logger = orDiscard(cfg.Logger)
+	return &Handlers{c: c, cfg: cfg}, nil
+}
+
+// Login starts a login: GET /login?return_to=/path redirects to ProConnect. A
+// return_to that is not a same-origin path is replaced by "/".
+func (h *Handlers) Login() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		to, err := SafeReturnPath(r.URL.Query().Get("return_to"))
+		if err != nil {
+			h.cfg.Logger.WarnContext(r.Context(), "oidc: return_to refused", "err", err)
+			to = "/"
+		}
+		h.startLogin(w, r, to)
+	})
+}
+
+// startLogin saves a new flow and redirects the browser to ProConnect.
+func (h *Handlers) startLogin(w http.ResponseWriter, r *http.Request, returnTo string) {
+	var opts []AuthOption
+	if h.cfg.AuthOptions != nil {
+		opts = h.cfg.AuthOptions(r)
+	}
+	u, f, err := h.c.AuthURL(r.Context(), opts...)
+	if err == nil {
+		f.ReturnTo = returnTo
+		err = h.cfg.Flows.Save(w, r, f)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// Callback completes a login at the RedirectURL: it takes the flow of the state
+// (once), then calls OnLogin and redirects to the return path, or hands the
+// failure to OnSilentLoginFailed or OnError. The agent is never logged in on
+// failure.
+func (h *Handlers) Callback() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		q := r.URL.Query()
+		f, err := h.cfg.Flows.Take(w, r, q.Get("state"))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		l, err := h.c.Complete(r.Context(), f, q)
+		if err != nil {
+			if f.Silent && errors.Is(err, ErrLoginRequired) {
+				h.cfg.OnSilentLoginFailed(w, r, orRoot(f.ReturnTo))
+				return
+			}
+			h.fail(w, r, err)
+			return
+		}
+		l.ReturnTo = orRoot(l.ReturnTo)
+		if err := h.cfg.OnLogin(w, r, l); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.cfg.Logger.InfoContext(r.Context(), "oidc: login", "sub", l.Agent.Sub, "acr", l.IDToken.ACR)
+		http.Redirect(w, r, l.ReturnTo, http.StatusSeeOther)
+	})
+}
+
+// Logout ends the local session (OnLogout) and redirects to ProConnect's
+// end_session_endpoint. POST only, so that a cross-site link cannot log the agent
+// out.
+func (h *Handlers) Logout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		hint := h.cfg.OnLogout(w, r)
+		u, f, err := h.c.LogoutURL(r.Context(), hint)
+		if err == nil {
+			err = h.cfg.Flows.Save(w, r, f)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, u, http.StatusSeeOther)
+	})
+}
+
+// LogoutCallback answers ProConnect's redirect after logout at the
+// PostLogoutRedirectURL, checking its state, then calls AfterLogout.
+func (h *Handlers) LogoutCallback() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		state := r.URL.Query().Get("state")
+		f, err := h.cfg.Flows.Take(w, r, state)
+		if err == nil {
+			err = CheckState(f, state, true)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.cfg.AfterLogout(w, r)
+	})
+}
+
+// RequireLogin passes requests with a session (LoggedIn) to next; it sends other
+// GET and HEAD requests to ProConnect, coming back to the same path, and answers
+// the rest with 401.
+func (h *Handlers) RequireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.cfg.LoggedIn(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "login required", http.StatusUnauthorized)
+			return
+		}
+		to, err := SafeReturnPath(r.URL.RequestURI())
+		if err != nil {
+			to = "/"
+		}
+		h.startLogin(w, r, to)
+	})
+}
+
+// fail logs err and hands it to OnError.
+func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.cfg.Logger.WarnContext(r.Context(), "oidc: login or logout failed", "err", err)
+	h.cfg.OnError(w, r, err)
+}
+
+// defaultOnError answers with a status chosen by the error's kind and a generic
+// text.
+func defaultOnError(w http.ResponseWriter, _ *http.Request, err error) {
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		http.Error(w, "ProConnect is unavailable, try again later", http.StatusServiceUnavailable)
+	case errors.Is(err, ErrProvider):
+		http.Error(w, "login refused by ProConnect", http.StatusForbidden)
+	default:
+		http.Error(w, "login failed", http.StatusBadRequest)
+	}
+}
+
+// orRoot returns to, or "/" when empty.
+func orRoot(to string) string {
+	if to == "" {
+		return "/"
+	}
+	return to
+}

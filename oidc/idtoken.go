@@ -1,0 +1,141 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"slices"
+	"time"
+
+	"github.com/sesame-go/sesame/jwtverify"
+)
+
+// IDToken is a verified ID token.
+type IDToken struct {
+	Issuer          string
+	Subject         string
+	Audience        []string
+	AuthorizedParty string // azp
+	Expiry          time.Time
+	IssuedAt        time.Time
+	AuthTime        time.Time // zero when absent
+	Nonce           string
+	ACR             string
+	AMR             []string // present when asked for (WithAMR)
+	SessionID       string   // sid
+	AccessTokenHash string   // at_hash
+	// Raw is the compact token, for LogoutURL's id_token_hint.
+	Raw string
+
+	claims map[string]json.RawMessage
+}
+
+// Claims returns a copy of every claim of the token as raw JSON.
+func (t *IDToken) Claims() map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(t.claims))
+	for k, v := range t.claims {
+		out[k] = append(json.RawMessage(nil), v...)
+	}
+	return out
+}
+
+// IDTokenCheck is what an ID token must match beyond signature, iss, aud, exp and
+// iat.
+type IDTokenCheck struct {
+	// Nonce sent in the authorization request. Required: an ID token without the
+	// same nonce is refused.
+	Nonce string
+	// AccessToken returned with the ID token; when set, at_hash must be present
+	// and match it.
+	AccessToken string
+	// ACR lists the acceptable acr values; empty accepts any.
+	ACR []string
+}
+
+// idClaims are the ID token claims beyond the registered ones.
+type idClaims struct {
+	AZP      string   `json:"azp"`
+	Nonce    *string  `json:"nonce"`
+	ACR      string   `json:"acr"`
+	AMR      []string `json:"amr"`
+	SID      string   `json:"sid"`
+	AtHash   string   `json:"at_hash"`
+	AuthTime *float64 `json:"auth_time"`
+}
+
+// VerifyIDToken checks raw's signature (the registered algorithms only), iss, aud,
+// azp, exp, iat, then the nonce (constant time), at_hash and acr of want.
+func (c *Client) VerifyIDToken(ctx context.Context, raw string, want IDTokenCheck) (*IDToken, error) {
+	v, err := c.tokenVerifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := v.Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+	}
+	var ic idClaims
+	if err := tok.Decode(&ic); err != nil {
+		return nil, fmt.Errorf("%w: %w: claims: %w", ErrIDToken, jwtverify.ErrMalformed, err)
+	}
+	if err := c.checkAZP(tok.Audience(), ic.AZP); err != nil {
+		return nil, err
+	}
+	if want.Nonce == "" || ic.Nonce == nil || subtle.ConstantTimeCompare([]byte(*ic.Nonce), []byte(want.Nonce)) != 1 {
+		return nil, fmt.Errorf("%w: %w", ErrIDToken, ErrNonce)
+	}
+	if want.AccessToken != "" {
+		if err := checkAtHash(tok.Header().Alg, want.AccessToken, ic.AtHash); err != nil {
+			return nil, err
+		}
+	}
+	if len(want.ACR) > 0 && !slices.Contains(want.ACR, ic.ACR) {
+		return nil, fmt.Errorf("%w: %w: got %q, want one of %q", ErrIDToken, ErrACR, ic.ACR, want.ACR)
+	}
+	t := &IDToken{
+		Issuer: tok.Issuer(), Subject: tok.Subject(), Audience: tok.Audience(), AuthorizedParty: ic.AZP,
+		Expiry: tok.Expiry(), IssuedAt: tok.IssuedAt(), Nonce: *ic.Nonce, ACR: ic.ACR, AMR: ic.AMR,
+		SessionID: ic.SID, AccessTokenHash: ic.AtHash, Raw: raw, claims: tok.Claims(),
+	}
+	if ic.AuthTime != nil {
+		t.AuthTime = time.Unix(int64(*ic.AuthTime), 0)
+	}
+	return t, nil
+}
+
+// checkAZP requires azp = client ID when there are several audiences, and refuses
+// an azp naming another client.
+func (c *Client) checkAZP(aud []string, azp string) error {
+	if (len(aud) > 1 || azp != "") && azp != c.cfg.ClientID {
+		return fmt.Errorf("%w: %w: %w: aud %q, azp %q", ErrIDToken, ErrAuthorizedParty, jwtverify.ErrAudience, aud, azp)
+	}
+	return nil
+}
+
+// checkAtHash compares at_hash with the left half of the access token's hash
+// under the hash of alg (OpenID Connect Core 3.1.3.6).
+func checkAtHash(alg, accessToken, atHash string) error {
+	var h hash.Hash
+	switch alg {
+	case "ES256", "RS256", "PS256", "HS256":
+		h = sha256.New()
+	case "ES384", "RS384", "PS384":
+		h = sha512.New384()
+	case "ES512", "RS512", "PS512", "EdDSA":
+		h = sha512.New()
+	default:
+		return fmt.Errorf("%w: %w: no at_hash rule for alg %q", ErrIDToken, ErrAtHash, alg)
+	}
+	h.Write([]byte(accessToken))
+	sum := h.Sum(nil)
+	want := base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+	if atHash == "" || subtle.ConstantTimeCompare([]byte(atHash), []byte(want)) != 1 {
+		return fmt.Errorf("%w: %w", ErrIDToken, ErrAtHash)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package oidc
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Login is the result of a completed login, handed to HandlerConfig.OnLogin.
+type Login struct {
+	// Agent is the verified userinfo; Agent.IDToken is the verified ID token.
+	Agent *Agent
+	// IDToken is the verified ID token (keep IDToken.Raw for logout).
+	IDToken *IDToken
+	// Tokens are the token endpoint's answer (access and refresh tokens).
+	Tokens *Tokens
+	// ReturnTo is the same-origin path to send the agent to afterwards.
+	ReturnTo string
+}
+
+// Complete finishes a login from the callback's query and the flow stored for its
+// state: it surfaces a provider error as *ProviderError, compares the state
+// (constant time) and the optional iss parameter, exchanges the code, verifies the
+// ID token against the flow's nonce and acr, and fetches and checks userinfo.
+func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, error) {
+	if code := q.Get("error"); code != "" {
+		return nil, &ProviderError{Code: clip(code, 64), Description: clip(q.Get("error_description"), 256)}
+	}
+	if err := CheckState(f, q.Get("state"), false); err != nil {
+		return nil, err
+	}
+	if iss := q.Get("iss"); iss != "" && iss != c.cfg.Issuer {
+		return nil, fmt.Errorf("%w: callback iss %q", ErrIssuerMismatch, clip(iss, 256))
+	}
+	tokens, err := c.Exchange(ctx, q.Get("code"), f.Verifier)
+	if err != nil {
+		return nil, err
+	}
+	idt, err := c.VerifyIDToken(ctx, tokens.IDToken, IDTokenCheck{Nonce: f.Nonce, AccessToken: tokens.AccessToken, ACR: f.ACR})
+	if err != nil {
+		return nil, err
+	}
+	agent, err := c.UserInfo(ctx, tokens.AccessToken, idt)
+	if err != nil {
+		return nil, err
+	}
+	return &Login{Agent: agent, IDToken: idt, Tokens: tokens, ReturnTo: f.ReturnTo}, nil
+}
+
+// SafeReturnPath accepts only a same-origin path ("/..." but not "//..." nor
+// anything with a scheme, host, backslash or control character); "" becomes "/".
+// Anything else is ErrRedirect.
+func SafeReturnPath(s string) (string, error) {
+	if s == "" {
+		return "/", nil
+	}
+	if len(s) > maxParamLen || s[0] != '/' || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') {
+		return "", fmt.Errorf("%w: %q", ErrRedirect, clip(s, 64))
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return "", fmt.Errorf("%w: control character", ErrRedirect)
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "", fmt.Errorf("%w: %q", ErrRedirect, clip(s, 64))
+	}
+	return s, nil
+}
+
+// clip shortens an untrusted string before it goes into an error or a log.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,76 @@
+package oidc
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// UserInfo fetches the agent's claims with the access token and checks them
+// against idToken (the verified ID token of the same login). A signed userinfo
+// (application/jwt) is verified like an ID token: registered algorithms, iss, aud,
+// exp. Plain JSON is refused unless Config.InsecureUnsignedUserInfo is set. In
+// every case sub must equal the ID token's.
+func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDToken) (*Agent, error) {
+	if idToken == nil || idToken.Subject == "" {
+		return nil, fmt.Errorf("%w: no verified ID token to match", ErrUserInfo)
+	}
+	md, err := c.disc.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, md.UserInfoEndpoint, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Accept", "application/jwt, application/json;q=0.5")
+	resp, err := do(c.cfg.HTTPClient, req, c.cfg.MaxBodySize)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
+	}
+	if resp.status >= 500 {
+		return nil, fmt.Errorf("%w: userinfo answered HTTP %d", ErrUnavailable, resp.status)
+	}
+	if resp.status != http.StatusOK {
+		return nil, fmt.Errorf("%w: userinfo answered HTTP %d", ErrUserInfo, resp.status)
+	}
+	agent, err := c.decodeUserInfo(ctx, resp)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(agent.Sub), []byte(idToken.Subject)) != 1 {
+		return nil, fmt.Errorf("%w: userinfo sub %q, ID token sub %q", ErrSubject, agent.Sub, idToken.Subject)
+	}
+	agent.IDToken = idToken
+	return agent, nil
+}
+
+// decodeUserInfo reads a userinfo body by its content type.
+func (c *Client) decodeUserInfo(ctx context.Context, resp *response) (*Agent, error) {
+	switch resp.contentType {
+	case "application/jwt":
+		v, err := c.tokenVerifier(ctx)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := v.Verify(ctx, string(bytes.TrimSpace(resp.body)))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
+		}
+		return agentFrom(tok.Decode, tok.Claims())
+	case "application/json":
+		if !c.cfg.InsecureUnsignedUserInfo {
+			return nil, fmt.Errorf("%w: unsigned JSON userinfo, a signed JWT is expected", ErrUserInfo)
+		}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(resp.body, &raw); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
+		}
+		return agentFrom(func(v any) error { return json.Unmarshal(resp.body, v) }, raw)
+	}
+	return nil, fmt.Errorf("%w: content type %q", ErrUserInfo, resp.contentType)
+}
