@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -129,33 +128,52 @@ func TestServerOverrides(t *testing.T) {
 	}
 }
 
+// waitFetches waits until srv has received n JWKS requests.
+func waitFetches(srv *jwttest.Server, n int64) {
+	for srv.Fetches() < n {
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestServerDelay(t *testing.T) {
 	iss := jwttest.New(t)
 	srv := iss.Serve()
+	srv.SetDelay(time.Millisecond)
+	if resp, body := get(t, srv.Client, srv.JWKSURL()); resp.StatusCode != http.StatusOK || len(body) == 0 {
+		t.Errorf("delayed answer: status %d, body %q", resp.StatusCode, body)
+	}
 	srv.SetDelay(time.Hour)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
+	// A delayed request ends when its context does.
+	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.JWKSURL(), nil)
-	if resp, err := srv.Client.Do(req); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("delayed request: %v, %v; want context.DeadlineExceeded", resp, err)
+	errs := make(chan error, 1)
+	go func() {
+		resp, err := srv.Client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errs <- err
+	}()
+	waitFetches(srv, 2)
+	cancel()
+	if err := <-errs; !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled delayed request: %v, want context.Canceled", err)
 	}
 
 	// Close ends pending delays instead of waiting for them.
-	var wg sync.WaitGroup
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
-		if resp, err := srv.Client.Get(srv.JWKSURL()); err == nil {
+		resp, err := srv.Client.Get(srv.JWKSURL())
+		if err == nil {
 			resp.Body.Close()
-			t.Errorf("request pending at Close succeeded: status %d", resp.StatusCode)
 		}
+		errs <- err
 	}()
-	for srv.Fetches() < 2 {
-		runtime.Gosched()
-	}
+	waitFetches(srv, 3)
 	srv.Close()
-	wg.Wait()
+	if err := <-errs; err == nil {
+		t.Error("request pending at Close got an answer, want a transport error")
+	}
 }
 
 // Minting, rotating and serving at once is free of data races.

@@ -133,12 +133,13 @@ func sign(signer crypto.Signer, alg string, input []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	fam, err := familyOf(signer.Public())
+	pub := signer.Public()
+	fam, err := familyOf(pub)
 	if err != nil {
 		return nil, err
 	}
 	if fam != spec.family {
-		return nil, fmt.Errorf("%w: %s with %T", ErrAlgKeyMismatch, alg, signer.Public())
+		return nil, fmt.Errorf("%w: %s with %T", ErrAlgKeyMismatch, alg, pub)
 	}
 	if fam == famEd25519 {
 		return signer.Sign(rand.Reader, input, crypto.Hash(0))
@@ -157,17 +158,21 @@ func sign(signer crypto.Signer, alg string, input []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ecdsaRaw(der, signer.Public().(*ecdsa.PublicKey))
+	return ecdsaRaw(der, pub)
 }
 
 // ecdsaRaw converts an ASN.1 ECDSA signature to the JWS form: r || s, each
 // left-padded to the curve size.
-func ecdsaRaw(der []byte, pub *ecdsa.PublicKey) ([]byte, error) {
+func ecdsaRaw(der []byte, pub crypto.PublicKey) ([]byte, error) {
+	ecPub, ok := pub.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, pub)
+	}
 	var rs struct{ R, S *big.Int }
 	if _, err := asn1.Unmarshal(der, &rs); err != nil {
 		return nil, fmt.Errorf("jwttest: parse ECDSA signature: %w", err)
 	}
-	size := (pub.Curve.Params().BitSize + 7) / 8
+	size := (ecPub.Curve.Params().BitSize + 7) / 8
 	out := make([]byte, 2*size)
 	rs.R.FillBytes(out[:size])
 	rs.S.FillBytes(out[size:])
