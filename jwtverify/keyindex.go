@@ -54,12 +54,16 @@ func newKeyIndex(set jwk.Set, log *slog.Logger) *keyIndex {
 }
 
 // lookup picks the key for a token's kid and algorithm. A kid is only ever a map
-// key. A key without kid (from PEM, say) is used only when the set names none of
-// its keys and it is the one key of the set that fits the algorithm.
+// key, and a token without kid never matches a key that has one. A key without
+// kid (from PEM, say) is used only when the set names none of its keys and it is
+// the one key of the set that fits the algorithm.
 func (idx *keyIndex) lookup(kid string, a algorithm) (*preparedKey, error) {
 	if kid != "" {
 		if pk, ok := idx.byKid[kid]; ok {
-			return pk, a.fits(pk)
+			if err := a.fits(pk); err != nil {
+				return nil, err
+			}
+			return pk, nil
 		}
 		if err, ok := idx.refused[kid]; ok {
 			return nil, err
@@ -69,15 +73,7 @@ func (idx *keyIndex) lookup(kid string, a algorithm) (*preparedKey, error) {
 		}
 		return idx.only(a, idx.anon, kid)
 	}
-	all := idx.anon
-	if len(idx.byKid) > 0 {
-		all = make([]*preparedKey, 0, len(idx.anon)+len(idx.byKid))
-		all = append(all, idx.anon...)
-		for _, pk := range idx.byKid {
-			all = append(all, pk)
-		}
-	}
-	return idx.only(a, all, "")
+	return idx.only(a, idx.anon, "")
 }
 
 func (idx *keyIndex) only(a algorithm, keys []*preparedKey, kid string) (*preparedKey, error) {
@@ -87,7 +83,7 @@ func (idx *keyIndex) only(a algorithm, keys []*preparedKey, kid string) (*prepar
 			continue
 		}
 		if found != nil {
-			return nil, fmt.Errorf("%w: no kid %q and several %s keys", ErrUnknownKey, kid, a.name)
+			return nil, fmt.Errorf("%w: kid %q fits several %s keys", ErrUnknownKey, kid, a.name)
 		}
 		found = pk
 	}

@@ -113,6 +113,9 @@ func toJWKs(k any) ([]jwk.Key, error) {
 	case *x509.Certificate:
 		return toJWKs(k.PublicKey)
 	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		if err := checkRaw(k); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrWeakKey, err)
+		}
 		jk, err := jwk.FromRaw(k)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
@@ -224,6 +227,22 @@ func hasVerifyOp(ops jwk.KeyOperationList) bool {
 		}
 	}
 	return false
+}
+
+// checkRaw applies the key checks to a crypto public key.
+func checkRaw(k any) error {
+	switch k := k.(type) {
+	case *rsa.PublicKey:
+		return checkRSA(k)
+	case *ecdsa.PublicKey:
+		_, err := checkEC(k)
+		return err
+	case ed25519.PublicKey:
+		if len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("Ed25519 key of %d bytes", len(k))
+		}
+	}
+	return nil
 }
 
 func checkRSA(k *rsa.PublicKey) error {

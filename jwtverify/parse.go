@@ -26,7 +26,7 @@ func splitCompact(raw []byte) (compact, error) {
 	if !ok || !ok2 || bytes.IndexByte(s, '.') >= 0 {
 		return c, fmt.Errorf("%w: want 3 dot-separated segments", ErrMalformed)
 	}
-	if len(h) == 0 || len(p) == 0 || len(s) == 0 {
+	if len(h) == 0 || len(p) == 0 {
 		return c, fmt.Errorf("%w: empty segment", ErrMalformed)
 	}
 	if bytes.IndexAny(raw, "\r\n") >= 0 { // the base64 decoder would skip them
@@ -40,6 +40,8 @@ func splitCompact(raw []byte) (compact, error) {
 	if c.payload, buf, err = decodeSeg(buf, p, "payload"); err != nil {
 		return c, err
 	}
+	// An empty signature decodes to nothing and fails verification, after the
+	// header's alg has been judged (so "alg":"none" reports ErrAlgorithm).
 	if c.sig, _, err = decodeSeg(buf, s, "signature"); err != nil {
 		return c, err
 	}

@@ -255,7 +255,7 @@ func (v *Verifier) key(ctx context.Context, kid string, a algorithm) (*preparedK
 		return nil, err
 	}
 	pk, err := idx.lookup(kid, a)
-	if !errors.Is(err, ErrUnknownKey) || v.refresher == nil {
+	if kid == "" || v.refresher == nil || !errors.Is(err, ErrUnknownKey) {
 		return pk, err
 	}
 	set, rerr := v.refresher.Refresh(ctx)
