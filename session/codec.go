@@ -1,0 +1,192 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Codec turns a Record into stored bytes and back. Decode must treat its input as
+// hostile: bounded work, strict shape, errors wrapping ErrCorrupt.
+type Codec interface {
+	Encode(*Record) ([]byte, error)
+	Decode([]byte) (*Record, error)
+}
+
+// AiohttpCodec reads and writes aiohttp_session's Redis record,
+// {"created": <unix s>, "session": {…}}, byte for byte as Python's json.dumps writes
+// it: ", " and ": " separators, created first, non-ASCII as \uXXXX. The empty record
+// {} stands for a cleared session. Unknown top-level members are kept after
+// "session" on rewrite. The zero value is ready to use.
+type AiohttpCodec struct{}
+
+// Encode writes r in aiohttp_session's format.
+func (AiohttpCodec) Encode(r *Record) ([]byte, error) {
+	if r.Cleared() {
+		return []byte("{}"), nil
+	}
+	b := make([]byte, 0, 64+recordSize(r))
+	b = append(b, `{"created": `...)
+	b = strconv.AppendInt(b, r.Created, 10)
+	b = append(b, `, "session": {`...)
+	b = appendFields(b, r.Values)
+	b = append(b, '}')
+	if len(r.Extra) > 0 {
+		b = append(b, ", "...)
+		b = appendFields(b, r.Extra)
+	}
+	return append(b, '}'), nil
+}
+
+func recordSize(r *Record) int {
+	n := 0
+	for _, f := range r.Values {
+		n += len(f.Key) + len(f.Value) + 8
+	}
+	return n
+}
+
+// appendFields writes "k": v pairs, Python style.
+func appendFields(b []byte, fs []Field) []byte {
+	for i, f := range fs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendPyString(b, f.Key)
+		b = append(b, ": "...)
+		b = appendPyJSON(b, f.Value)
+	}
+	return b
+}
+
+// Decode parses an aiohttp_session record. It rejects anything but one JSON object
+// with an integer "created" and an object "session" (or the empty object {}),
+// duplicate keys, and trailing data.
+func (AiohttpCodec) Decode(data []byte) (*Record, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	rec := &Record{}
+	var haveCreated, haveSession bool
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "created":
+			if haveCreated {
+				return nil, fmt.Errorf("%w: duplicate \"created\"", ErrCorrupt)
+			}
+			haveCreated = true
+			if rec.Created, err = decodeCreated(dec); err != nil {
+				return nil, err
+			}
+		case "session":
+			if haveSession {
+				return nil, fmt.Errorf("%w: duplicate \"session\"", ErrCorrupt)
+			}
+			haveSession = true
+			if err := expectDelim(dec, '{'); err != nil {
+				return nil, fmt.Errorf("\"session\": %w", err)
+			}
+			if rec.Values, err = decodeMembers(dec); err != nil {
+				return nil, err
+			}
+		default:
+			if rec.Extra, err = appendMember(dec, rec.Extra, key); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := closeObject(dec); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the record", ErrCorrupt)
+	}
+	if rec.Cleared() && !haveCreated && !haveSession {
+		return rec, nil // {}
+	}
+	if !haveCreated || !haveSession {
+		return nil, fmt.Errorf("%w: \"created\" and \"session\" are both required", ErrCorrupt)
+	}
+	if rec.Created <= 0 {
+		return nil, fmt.Errorf("%w: \"created\" %d is not a positive unix time", ErrCorrupt, rec.Created)
+	}
+	return rec, nil
+}
+
+func decodeCreated(dec *json.Decoder) (int64, error) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return 0, fmt.Errorf("%w: \"created\": %v", ErrCorrupt, err)
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: \"created\" is %.20q, not an integer", ErrCorrupt, raw)
+	}
+	return n, nil
+}
+
+// decodeMembers reads the members of an object whose '{' was consumed, through '}'.
+func decodeMembers(dec *json.Decoder) ([]Field, error) {
+	var fs []Field
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return nil, err
+		}
+		if fs, err = appendMember(dec, fs, key); err != nil {
+			return nil, err
+		}
+	}
+	return fs, closeObject(dec)
+}
+
+func appendMember(dec *json.Decoder, fs []Field, key string) ([]Field, error) {
+	for _, f := range fs {
+		if f.Key == key {
+			return nil, fmt.Errorf("%w: duplicate key %.40q", ErrCorrupt, key)
+		}
+	}
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
+	}
+	return append(fs, Field{Key: key, Value: raw}), nil
+}
+
+func objectKey(dec *json.Decoder) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	key, ok := tok.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: object key is %T", ErrCorrupt, tok)
+	}
+	return key, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("%w: empty", ErrCorrupt)
+		}
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if got, ok := tok.(json.Delim); !ok || got != d {
+		return fmt.Errorf("%w: want %q, got %v", ErrCorrupt, d, tok)
+	}
+	return nil
+}
+
+func closeObject(dec *json.Decoder) error {
+	return expectDelim(dec, '}')
+}

@@ -1,0 +1,137 @@
+package session
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults applied by NewManager to zero Config fields.
+const (
+	// DefaultCookieName is aiohttp_session's default cookie name.
+	DefaultCookieName = "AIOHTTP_SESSION"
+	// DefaultIdleTimeout is MilleGrilles' max_age, 1800 s.
+	DefaultIdleTimeout = 30 * time.Minute
+	// DefaultMaxRecordSize bounds a stored record; larger ones are corrupt.
+	DefaultMaxRecordSize = 256 << 10
+	// DefaultUserIDKey is the session entry naming the logged-in user, as
+	// MilleGrilles writes it.
+	DefaultUserIDKey = "userId"
+)
+
+// Config tunes a Manager. The zero value is a secure default: cookie
+// AIOHTTP_SESSION, Secure, HttpOnly, SameSite=Lax, Path=/, 30 minutes idle,
+// aiohttp_session's record format.
+type Config struct {
+	// CookieName names the cookie holding the session id; default
+	// DefaultCookieName. MilleGrilles uses "<app>.aiohttp", e.g. "auth.aiohttp".
+	CookieName string
+	// KeyPrefix is prepended to the id to make the store key; default
+	// CookieName + "_", as aiohttp_session's RedisStorage does.
+	KeyPrefix string
+	// IdleTimeout ends a session this long after its last change (aiohttp's
+	// max_age, judged on "created"); default DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// SlidingIdle restarts the idle timeout on every request that reads the
+	// session (one GETEX instead of a GET, and a refreshed cookie), as scs does.
+	// aiohttp_session does not understand this: a Python reader drops a session
+	// IdleTimeout after its last change. Default false.
+	SlidingIdle bool
+	// Lifetime, when positive, ends a session this long after it was created or
+	// renewed, whatever its activity. The start is kept in the entry
+	// LifetimeKey. Default 0: no absolute limit.
+	Lifetime time.Duration
+	// Domain is the cookie's Domain attribute; default none (host-only).
+	Domain string
+	// Path is the cookie's Path; default "/".
+	Path string
+	// SameSite is the cookie's SameSite; default http.SameSiteLaxMode.
+	SameSite http.SameSite
+	// InsecureCookie drops the Secure attribute, for local plain-HTTP development
+	// only.
+	InsecureCookie bool
+	// Codec serialises records; default AiohttpCodec.
+	Codec Codec
+	// MaxRecordSize bounds a stored record in bytes, read or written; default
+	// DefaultMaxRecordSize.
+	MaxRecordSize int
+	// UserIDKey names the entry holding the user id, used to keep Index
+	// current; default DefaultUserIDKey.
+	UserIDKey string
+	// Index, when set, is told of every record written for a user (the value of
+	// UserIDKey), so the user's sessions can be evicted. MGSessions implements it.
+	Index Indexer
+	// ErrorHandler answers a request whose session cannot be loaded or saved;
+	// default: 503 with Cache-Control: no-store and a plain body.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives store failures and rejected cookies or records; nil
+	// discards.
+	Logger *slog.Logger
+	// Now is the clock deciding expiry; default time.Now.
+	Now func() time.Time
+}
+
+// LifetimeKey is the session entry holding the unix time a session started, when
+// Config.Lifetime is set. It is hidden from Keys and Get.
+const LifetimeKey = "_sesame_started"
+
+func (c Config) withDefaults() (Config, error) {
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if !validCookieName(c.CookieName) {
+		return c, fmt.Errorf("%w: cookie name %q", ErrConfig, c.CookieName)
+	}
+	if c.KeyPrefix == "" {
+		c.KeyPrefix = c.CookieName + "_"
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.IdleTimeout < time.Second || c.Lifetime < 0 {
+		return c, fmt.Errorf("%w: IdleTimeout %v must be ≥ 1s, Lifetime %v ≥ 0", ErrConfig, c.IdleTimeout, c.Lifetime)
+	}
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	if c.SameSite == 0 || c.SameSite == http.SameSiteDefaultMode {
+		c.SameSite = http.SameSiteLaxMode
+	}
+	if c.Codec == nil {
+		c.Codec = AiohttpCodec{}
+	}
+	if c.MaxRecordSize <= 0 {
+		c.MaxRecordSize = DefaultMaxRecordSize
+	}
+	if c.UserIDKey == "" {
+		c.UserIDKey = DefaultUserIDKey
+	}
+	if c.ErrorHandler == nil {
+		c.ErrorHandler = unavailable
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}
+
+// unavailable is the default ErrorHandler: 503, never the error text.
+func unavailable(w http.ResponseWriter, _ *http.Request, _ error) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+}
+
+func validCookieName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == '=' || c == ';' || c == ',' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,59 @@
+package session
+
+import "errors"
+
+// Errors returned by this package. Each is wrapped with what was wrong; test for
+// them with errors.Is.
+var (
+	// ErrCorrupt is returned when a stored record is not JSON, has the wrong shape,
+	// is too large, or carries a created time that is missing, not an integer or in
+	// the future. The request is served as anonymous and the record is left alone.
+	ErrCorrupt = errors.New("session: corrupt record")
+
+	// ErrCookie is returned when a session cookie is malformed: not 32 lowercase hex
+	// characters, or an mgsession cookie that is not base64 or does not open.
+	ErrCookie = errors.New("session: malformed cookie")
+
+	// ErrUnavailable is returned when the store cannot be reached or answers with
+	// an error. The middleware answers 503 and writes nothing.
+	ErrUnavailable = errors.New("session: store unavailable")
+
+	// ErrConflict is returned when a commit lost the compare-and-set race more times
+	// than the retry budget allows; nothing of the request was written.
+	ErrConflict = errors.New("session: too many concurrent writers")
+
+	// ErrNoSession is returned by the methods of a nil *Session: FromContext found
+	// no session because no Manager middleware wrapped the handler.
+	ErrNoSession = errors.New("session: no session in context")
+
+	// ErrValue is returned when a value cannot be encoded to JSON, or a stored
+	// value does not decode into the requested type.
+	ErrValue = errors.New("session: bad value")
+
+	// ErrTooLarge is returned when an encoded record would exceed the size limit
+	// (Config.MaxRecordSize); nothing is written.
+	ErrTooLarge = errors.New("session: record too large")
+
+	// ErrCommitted is returned by Put, Delete, Renew and Destroy once the response
+	// header was written: the session was already saved and the change would be
+	// lost.
+	ErrCommitted = errors.New("session: response already written")
+
+	// ErrConfig is returned by constructors given an invalid configuration.
+	ErrConfig = errors.New("session: invalid configuration")
+
+	// ErrNotFound is returned when an mgsession record does not exist.
+	ErrNotFound = errors.New("session: not found")
+
+	// ErrRevoked is returned when an mgsession record is the logout tombstone
+	// {"invalide": true}.
+	ErrRevoked = errors.New("session: revoked")
+
+	// ErrExpired is returned when an mgsession record's expiration has passed, or
+	// its remaining TTL in Redis is shorter than its expiration claims.
+	ErrExpired = errors.New("session: expired")
+
+	// ErrSecret is returned when the mgsession cookie secret stored in Redis is
+	// missing or is not 32 bytes of standard base64.
+	ErrSecret = errors.New("session: bad cookie secret")
+)

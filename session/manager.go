@@ -1,0 +1,83 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"time"
+)
+
+// Indexer is told of each record written for a user, so that all of a user's
+// sessions can be found again (see MGSessions.EvictUser).
+type Indexer interface {
+	IndexSession(ctx context.Context, userID, key string, ttl time.Duration) error
+}
+
+// Manager loads and saves sessions around HTTP handlers. It is safe for
+// concurrent use; one Manager serves every request of an app.
+type Manager struct {
+	store AtomicStore
+	cfg   Config
+}
+
+// NewManager returns a Manager keeping records in store. cfg's zero fields take
+// the defaults documented on Config.
+func NewManager(store AtomicStore, cfg Config) (*Manager, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Manager{store: store, cfg: cfg}, nil
+}
+
+type ctxKey struct{}
+
+// FromContext returns the request's Session placed by Manager.Middleware, or nil.
+// Every method of a nil *Session returns ErrNoSession.
+func FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(ctxKey{}).(*Session)
+	return s
+}
+
+// Middleware gives next a lazily loaded Session (FromContext) and saves it, only
+// if it changed, before the response header goes out. A request whose session
+// cannot be loaded or saved gets Config.ErrorHandler (503 by default) instead of
+// next's response.
+func (m *Manager) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := &Session{m: m, ctx: r.Context()}
+		s.cookie, s.problem = m.cookieID(r)
+		if s.problem != nil {
+			m.cfg.Logger.LogAttrs(r.Context(), slogWarn, "session cookie rejected", errAttr(s.problem))
+		}
+		sw := &writer{ResponseWriter: w, s: s, r: r}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, s))
+		next.ServeHTTP(sw, r)
+		sw.finish()
+	})
+}
+
+// Load returns the session of a request outside the middleware, for code that
+// needs the session of a request it did not wrap (tests, websockets). Changes
+// to it are saved by Save.
+func (m *Manager) Load(r *http.Request) *Session {
+	s := &Session{m: m, ctx: r.Context()}
+	s.cookie, s.problem = m.cookieID(r)
+	return s
+}
+
+// Save commits s and sets or expires its cookie on w; call it before writing the
+// response header. The middleware calls it for you.
+func (m *Manager) Save(w http.ResponseWriter, s *Session) error {
+	return s.commit(w.Header())
+}
+
+// newID returns 128 bits from crypto/rand as 32 lowercase hex characters.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics rather than return short)
+	return hex.EncodeToString(b[:])
+}
+
+func (m *Manager) key(id string) string { return m.cfg.KeyPrefix + id }
