@@ -70,8 +70,8 @@ func newApp(t *testing.T, fake *oidctest.Server, tune func(*oidc.Config)) *app {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	h, err := oidc.NewHandlers(c, oidc.HandlerConfig{
-		FlowKey: key,
-		OnLogin: a.onLogin,
+		FlowKey:  key,
+		OnLogin:  a.onLogin,
 		LoggedIn: func(r *http.Request) bool { return a.session(r) != nil },
 		OnLogout: func(w http.ResponseWriter, r *http.Request) string {
 			l := a.session(r)
