@@ -1,0 +1,266 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// MGRecord is a MilleGrilles mgsession.<challenge> record. It is also the
+// content of the sealed mgsession cookie.
+type MGRecord struct {
+	UserID     string `json:"user_id"`
+	Hostname   string `json:"hostname"`
+	Challenge  string `json:"challenge"`
+	Expiration int64  `json:"expiration"` // unix seconds
+	NomUsager  string `json:"nomUsager"`  // the user name
+}
+
+// MGConfig tunes MGSessions. The zero value is MilleGrilles' layout with secure
+// cookie attributes.
+type MGConfig struct {
+	// KeyPrefix precedes the challenge in record keys; default "mgsession.".
+	KeyPrefix string
+	// CookieName names the sealed cookie; default "mgsession".
+	CookieName string
+	// SecretKey is the Redis key of the 32-byte standard-base64 secretbox key;
+	// default "webauth.cookies.secret". It is read, never written.
+	SecretKey string
+	// IndexPrefix precedes a user id in the key of that user's session index (a
+	// Redis set); default "sesame.user_sessions.".
+	IndexPrefix string
+	// AiohttpPrefixes are the key prefixes of aiohttp_session records that
+	// EvictUser scans for; default {"auth.aiohttp_"}.
+	AiohttpPrefixes []string
+	// UserIDKey is the aiohttp_session entry naming the user; default "userId".
+	UserIDKey string
+	// IndexOnly makes EvictUser trust the index alone and skip the SCAN for
+	// records written by other services.
+	IndexOnly bool
+	// Domain and Path are the cookie's attributes; Path defaults to "/".
+	Domain, Path string
+	// InsecureCookie drops the cookie's Secure attribute (local HTTP only).
+	InsecureCookie bool
+	// Logger receives rejected cookies and store failures; nil discards.
+	Logger *slog.Logger
+	// Now is the clock deciding expiry; default time.Now.
+	Now func() time.Time
+}
+
+// MGSessions reads and writes MilleGrilles' mgsession records and their sealed
+// cookie, answers a reverse proxy's verify requests and evicts users. It is safe
+// for concurrent use.
+type MGSessions struct {
+	client redis.UniversalClient
+	cfg    MGConfig
+
+	mu         sync.Mutex
+	secret     *[32]byte
+	secretRead time.Time
+}
+
+// tombstone is what logout writes over a record, for tombstoneTTL.
+const (
+	tombstone    = `{"invalide": true}`
+	tombstoneTTL = 300 * time.Second
+	// maxMGRecord bounds a stored mgsession record.
+	maxMGRecord = 4 << 10
+)
+
+// NewMGSessions returns MGSessions on client (MilleGrilles: DB 2).
+func NewMGSessions(client redis.UniversalClient, cfg MGConfig) *MGSessions {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&cfg.KeyPrefix, "mgsession.")
+	def(&cfg.CookieName, "mgsession")
+	def(&cfg.SecretKey, "webauth.cookies.secret")
+	def(&cfg.IndexPrefix, "sesame.user_sessions.")
+	def(&cfg.UserIDKey, DefaultUserIDKey)
+	def(&cfg.Path, "/")
+	if len(cfg.AiohttpPrefixes) == 0 {
+		cfg.AiohttpPrefixes = []string{"auth.aiohttp_"}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &MGSessions{client: client, cfg: cfg}
+}
+
+// Create writes a new record for rec's user, with a fresh challenge (32 bytes
+// from crypto/rand, base64url) and expiration now+ttl, and indexes it. rec's
+// Challenge and Expiration are ignored.
+func (g *MGSessions) Create(ctx context.Context, rec MGRecord, ttl time.Duration) (*MGRecord, error) {
+	if rec.UserID == "" || ttl < time.Second {
+		return nil, fmt.Errorf("%w: user id %q, ttl %v", ErrValue, rec.UserID, ttl)
+	}
+	var c [32]byte
+	_, _ = rand.Read(c[:])
+	rec.Challenge = base64.RawURLEncoding.EncodeToString(c[:])
+	rec.Expiration = g.cfg.Now().Add(ttl).Unix()
+	if err := g.Save(ctx, &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// Save writes rec with EX = expiration − now, as MilleGrilles does, and adds it to
+// the user's index. A record already expired is not written (ErrExpired).
+func (g *MGSessions) Save(ctx context.Context, rec *MGRecord) error {
+	if !validChallenge(rec.Challenge) || rec.UserID == "" {
+		return fmt.Errorf("%w: challenge %.50q, user id %q", ErrValue, rec.Challenge, rec.UserID)
+	}
+	ttl := time.Duration(rec.Expiration-g.cfg.Now().Unix()) * time.Second
+	if ttl <= 0 {
+		return fmt.Errorf("%w: expiration %d has passed", ErrExpired, rec.Expiration)
+	}
+	key := g.cfg.KeyPrefix + rec.Challenge
+	if err := g.client.Set(ctx, key, encodeMG(rec), ttl).Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return g.IndexSession(ctx, rec.UserID, key, ttl)
+}
+
+// Get loads the record of challenge, with one GET and one PTTL in a single round
+// trip, and checks it: ErrNotFound, ErrRevoked for the logout tombstone,
+// ErrCorrupt, or ErrExpired when its expiration has passed or its TTL is shorter
+// than the expiration claims.
+func (g *MGSessions) Get(ctx context.Context, challenge string) (*MGRecord, error) {
+	if !validChallenge(challenge) {
+		return nil, fmt.Errorf("%w: challenge %.50q", ErrCookie, challenge)
+	}
+	key := g.cfg.KeyPrefix + challenge
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err := g.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		get, pttl = p.Get(ctx, key), p.PTTL(ctx, key)
+		return nil
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	raw, _ := get.Bytes()
+	rec, err := decodeMG(raw)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Challenge != challenge {
+		return nil, fmt.Errorf("%w: record names challenge %.50q", ErrCorrupt, rec.Challenge)
+	}
+	return rec, g.checkExpiry(rec, pttl.Val())
+}
+
+func (g *MGSessions) checkExpiry(rec *MGRecord, ttl time.Duration) error {
+	now := g.cfg.Now()
+	left := time.Unix(rec.Expiration, 0).Sub(now)
+	switch {
+	case left <= 0:
+		return fmt.Errorf("%w: expiration %d has passed", ErrExpired, rec.Expiration)
+	case ttl < 0:
+		return fmt.Errorf("%w: record has no TTL", ErrCorrupt)
+	case ttl+maxClockSkew < left:
+		return fmt.Errorf("%w: TTL %v is shorter than the expiration's %v", ErrExpired, ttl.Truncate(time.Second), left.Truncate(time.Second))
+	}
+	return nil
+}
+
+// Revoke overwrites the record of challenge with the logout tombstone
+// {"invalide": true} for 300 s.
+func (g *MGSessions) Revoke(ctx context.Context, challenge string) error {
+	if !validChallenge(challenge) {
+		return fmt.Errorf("%w: challenge %.50q", ErrCookie, challenge)
+	}
+	if err := g.client.Set(ctx, g.cfg.KeyPrefix+challenge, tombstone, tombstoneTTL).Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// validChallenge accepts 32 bytes as unpadded base64url (43 characters).
+func validChallenge(c string) bool {
+	if len(c) != 43 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
+	return err == nil && len(b) == 32
+}
+
+// encodeMG writes rec as Python's json.dumps does, fields in MilleGrilles' order.
+func encodeMG(rec *MGRecord) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, `{"user_id": `...)
+	b = appendPyString(b, rec.UserID)
+	b = append(b, `, "hostname": `...)
+	b = appendPyString(b, rec.Hostname)
+	b = append(b, `, "challenge": `...)
+	b = appendPyString(b, rec.Challenge)
+	b = append(b, `, "expiration": `...)
+	b = strconv.AppendInt(b, rec.Expiration, 10)
+	b = append(b, `, "nomUsager": `...)
+	b = appendPyString(b, rec.NomUsager)
+	return append(b, '}')
+}
+
+// decodeMG parses a stored record strictly: every field present with its type, no
+// other field, nothing after it. The tombstone is ErrRevoked.
+func decodeMG(raw []byte) (*MGRecord, error) {
+	if len(raw) > maxMGRecord {
+		return nil, fmt.Errorf("%w: mgsession record of %d bytes", ErrCorrupt, len(raw))
+	}
+	var t struct {
+		Invalide *bool `json:"invalide"`
+	}
+	if json.Unmarshal(raw, &t) == nil && t.Invalide != nil {
+		if *t.Invalide {
+			return nil, fmt.Errorf("%w: logout tombstone", ErrRevoked)
+		}
+		return nil, fmt.Errorf("%w: \"invalide\": false", ErrCorrupt)
+	}
+	var f struct {
+		UserID     *string `json:"user_id"`
+		Hostname   *string `json:"hostname"`
+		Challenge  *string `json:"challenge"`
+		Expiration *int64  `json:"expiration"`
+		NomUsager  *string `json:"nomUsager"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%w: mgsession record: %v", ErrCorrupt, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: data after the mgsession record", ErrCorrupt)
+	}
+	if f.UserID == nil || *f.UserID == "" || f.Hostname == nil || f.Challenge == nil || f.Expiration == nil || f.NomUsager == nil {
+		return nil, fmt.Errorf("%w: mgsession record lacks a field", ErrCorrupt)
+	}
+	return &MGRecord{UserID: *f.UserID, Hostname: *f.Hostname, Challenge: *f.Challenge, Expiration: *f.Expiration, NomUsager: *f.NomUsager}, nil
+}
+
+// setCookie writes the sealed cookie for rec, Max-Age up to its expiration.
+func (g *MGSessions) setCookie(w http.ResponseWriter, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: g.cfg.CookieName, Value: value, Path: g.cfg.Path, Domain: g.cfg.Domain,
+		MaxAge: maxAge, HttpOnly: true, Secure: !g.cfg.InsecureCookie, SameSite: http.SameSiteLaxMode,
+	})
+}
