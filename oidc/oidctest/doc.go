@@ -1,0 +1,30 @@
+// Package oidctest is a fake ProConnect for tests: an httptest server (HTTP or
+// TLS) that behaves like the real one, so an app can test its whole login and
+// logout without the Internet.
+//
+// It serves ProConnect's paths and discovery fields (/api/v2/...; discovery and
+// JWKS with Cache-Control max-age=600), signs ID tokens and userinfo with ES256,
+// RS256 or HS256 (the client secret), answers userinfo as application/jwt or
+// JSON, maps scopes to claims as ProConnect does (chorusdt gives
+// chorusdt:matricule and chorusdt:societe, phone gives phone_number), honours the
+// claims parameter, prompt=none (login_required without a session), state and
+// nonce of 32+ characters, and PKCE S256; its token endpoint takes
+// client_secret_post only, single-use 60-second codes and rotating refresh
+// tokens; session/end answers 303. Faults make it misbehave, and it records
+// every request:
+//
+//	fake := oidctest.Start(t, oidctest.Config{})        // or StartTLS
+//	client, _ := oidc.New(oidc.Config{
+//		Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+//		RedirectURL: app.URL + "/callback", InsecureAllowHTTP: true,
+//	})
+//	fake.SetFaults(oidctest.Faults{WrongNonce: true}) // the next ID token is bad
+//	n := fake.Count(oidctest.PathJWKS)                // requests recorded
+//
+// Agents log in at once (the one named by login_hint, else the first), or
+// through a page of plain links with Config.Interactive.
+//
+// What it does NOT do: private_key_jwt client authentication, token
+// introspection, identity-provider federation, or persistence; it is for tests
+// and local development, never production.
+package oidctest
