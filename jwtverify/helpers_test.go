@@ -2,6 +2,7 @@ package jwtverify_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ var otherIssuer = sync.OnceValue(func() *jwttest.Issuer {
 	return i
 })
 
-func newFixture(t *testing.T, cfg jwtverify.Config) *fixture {
+func newFixture(t testing.TB, cfg jwtverify.Config) *fixture {
 	t.Helper()
 	iss := sharedIssuer()
 	keys, err := jwtverify.NewStaticKeys(iss.PublicJWKS())
@@ -111,3 +112,5 @@ type sourceFunc func(ctx context.Context) (jwk.Set, error)
 func (f sourceFunc) Keys(ctx context.Context) (jwk.Set, error) { return f(ctx) }
 
 type jwkSet = jwk.Set
+
+func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }

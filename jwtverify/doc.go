@@ -1,0 +1,33 @@
+// Package jwtverify verifies JSON Web Tokens (compact JWS) strictly and fast.
+//
+// A Verifier checks a token against a KeySource (StaticKeys, RemoteJWKS,
+// XMLKeys, or your own) and a Config that says what a valid token is:
+//
+//	jwks, err := jwtverify.NewRemoteJWKS("https://idp.example/jwks", jwtverify.RemoteJWKSConfig{})
+//	v, err := jwtverify.New(jwks, jwtverify.Config{
+//		Issuer:     "https://idp.example",
+//		Audience:   []string{"my-api"},
+//		Algorithms: []string{"RS256", "ES256"},
+//	})
+//	tok, err := v.Verify(ctx, raw)          // errors.Is(err, jwtverify.ErrExpired), ...
+//	mux.Handle("/api/", jwtverify.Middleware(v)(api))
+//
+// What it enforces: an algorithm allowlist (RS256 only by default) checked
+// against the key's type, curve and own alg before any signature math; never
+// "none", never HMAC with a public key; a kid is only a map lookup, and jku, x5u,
+// jwk and x5c headers are never used; unknown crit headers are refused; the
+// token is bounded (16 KiB), its base64url strict and unpadded, its JSON valid
+// UTF-8 objects without duplicate names; exp is required; exp, nbf, iat, iss and
+// aud are checked with an injectable clock and a 30 s leeway. Keys are checked
+// when loaded: RSA of 2048 to 8192 bits with an odd exponent, P-256/384/521,
+// Ed25519, HMAC secrets of 32 bytes or more.
+//
+// Speed: the signature check is the whole cost of a fresh token (within a few
+// percent of crypto/rsa alone); a token seen before is answered from a bounded
+// verified-signature cache keyed by its SHA-256, with every claim check run
+// again and the entry dropped once its key leaves the source.
+//
+// What it does not do: issue or sign tokens (see jwttest for tests), decrypt
+// JWE, follow key URLs named by a token, or interpret application claims
+// (profiles such as beswarm and googlecse do that on top of Token.Decode).
+package jwtverify
