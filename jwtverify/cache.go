@@ -62,9 +62,3 @@ func (c *sigCache) remove(sum [sha256.Size]byte) {
 		delete(c.items, sum)
 	}
 }
-
-func (c *sigCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ll.Len()
-}

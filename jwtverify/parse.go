@@ -29,7 +29,7 @@ func splitCompact(raw []byte) (compact, error) {
 	if len(h) == 0 || len(p) == 0 {
 		return c, fmt.Errorf("%w: empty segment", ErrMalformed)
 	}
-	if bytes.IndexAny(raw, "\r\n") >= 0 { // the base64 decoder would skip them
+	if bytes.ContainsAny(raw, "\r\n") { // the base64 decoder would skip them
 		return c, fmt.Errorf("%w: line break in token", ErrMalformed)
 	}
 	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))

@@ -155,7 +155,7 @@ func timeClaim(m member) (time.Time, error) {
 	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
 		return time.Time{}, fmt.Errorf("%w: claim %q is not a number", ErrMalformed, m.name)
 	}
-	if bytes.IndexAny(v, ".eE") < 0 {
+	if !bytes.ContainsAny(v, ".eE") {
 		n, err := strconv.ParseInt(string(v), 10, 64)
 		if err == nil && n >= -1<<40 && n <= 1<<40 {
 			return time.Unix(n, 0), nil
