@@ -15,13 +15,14 @@ const idLen = 32
 // cookieID returns the first session cookie of r, checked: "" with no cookie,
 // an error wrapping ErrCookie when malformed.
 func (m *Manager) cookieID(r *http.Request) (string, error) {
-	for _, c := range r.CookiesNamed(m.cfg.CookieName) {
-		if !validID(c.Value) {
-			return "", fmt.Errorf("%w: %s is not %d lowercase hex characters (%d bytes)", ErrCookie, m.cfg.CookieName, idLen, len(c.Value))
-		}
-		return c.Value, nil
+	cs := r.CookiesNamed(m.cfg.CookieName)
+	if len(cs) == 0 {
+		return "", nil
 	}
-	return "", nil
+	if v := cs[0].Value; !validID(v) {
+		return "", fmt.Errorf("%w: %s is not %d lowercase hex characters (%d bytes)", ErrCookie, m.cfg.CookieName, idLen, len(v))
+	}
+	return cs[0].Value, nil
 }
 
 func validID(s string) bool {

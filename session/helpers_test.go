@@ -121,3 +121,16 @@ func put(kv ...any) func(*Session) error {
 		return nil
 	}
 }
+
+// newCookieRequest builds a request carrying one raw cookie header, or nil when
+// the value cannot be sent in a header.
+func newCookieRequest(name, value string) (*http.Request, error) {
+	for i := 0; i < len(value); i++ {
+		if value[i] < 0x20 || value[i] == 0x7f {
+			return nil, nil
+		}
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", name+"="+value)
+	return r, nil
+}

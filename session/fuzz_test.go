@@ -1,0 +1,101 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+)
+
+// FuzzAiohttpCodec: Decode never panics, fails only with ErrCorrupt, and what it
+// accepts re-encodes to JSON that decodes to the same record.
+func FuzzAiohttpCodec(f *testing.F) {
+	seed, _ := os.ReadFile("testdata/seed_aiohttp.json")
+	for _, s := range [][]byte{seed, []byte(`{}`), []byte(`{"created": 1, "session": {"a": "\ud800\u00e9", "b": [1e5, -0.0]}}`),
+		[]byte(`{"created": 1, "session": {}, "x": null}`), []byte(`{"created": "1"}`), []byte(`[`), []byte(`{"created": 1, "session": {"a": 1, "a": 2}}`)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec, err := AiohttpCodec{}.Decode(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error not ErrCorrupt: %v", err)
+			}
+			return
+		}
+		out, err := AiohttpCodec{}.Encode(rec)
+		if err != nil || !json.Valid(out) {
+			t.Fatalf("re-encoding %q: %v %q", data, err, out)
+		}
+		again, err := AiohttpCodec{}.Decode(out)
+		if err != nil {
+			t.Fatalf("re-decoding %q: %v", out, err)
+		}
+		out2, _ := AiohttpCodec{}.Encode(again)
+		if !bytes.Equal(out, out2) {
+			t.Fatalf("not stable: %q then %q", out, out2)
+		}
+	})
+}
+
+// FuzzSessionCookie: any cookie value is either a valid id or ErrCookie.
+func FuzzSessionCookie(f *testing.F) {
+	for _, s := range []string{"7921068508b74c788097805da46c95d7", "", "ZZ", "7921068508B74C788097805DA46C95D7", "7921068508b74c788097805da46c95d7a"} {
+		f.Add(s)
+	}
+	m, _ := NewManager(NewMemoryStore(nil), Config{})
+	f.Fuzz(func(t *testing.T, v string) {
+		r, _ := newCookieRequest(m.cfg.CookieName, v)
+		if r == nil {
+			return
+		}
+		id, err := m.cookieID(r)
+		if err != nil && !errors.Is(err, ErrCookie) {
+			t.Fatal(err)
+		}
+		if err == nil && id != "" && !validID(id) {
+			t.Fatalf("accepted %q", id)
+		}
+	})
+}
+
+// FuzzMGRecord: decodeMG never panics and fails with ErrCorrupt or ErrRevoked.
+func FuzzMGRecord(f *testing.F) {
+	seed, _ := os.ReadFile("testdata/seed_mgsession.json")
+	f.Add(seed)
+	f.Add([]byte(`{"invalide": true}`))
+	f.Add([]byte(`{"invalide": false}`))
+	f.Add([]byte(`{"user_id": 1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec, err := decodeMG(data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrRevoked) {
+				t.Fatal(err)
+			}
+			return
+		}
+		if back, err := decodeMG(encodeMG(rec)); err != nil || *back != *rec {
+			t.Fatalf("round trip of %+v: %+v %v", rec, back, err)
+		}
+	})
+}
+
+// FuzzMGCookie: Open never panics on any cookie value and fails with ErrCookie
+// or ErrCorrupt; it needs no Redis once the secret is cached.
+func FuzzMGCookie(f *testing.F) {
+	g := NewMGSessions(nil, MGConfig{})
+	key := [32]byte{7}
+	g.secret = &key
+	g.secretRead = g.cfg.Now().Add(1e18) // never stale: no Redis reload
+	f.Add("")
+	f.Add("AAAA")
+	f.Add(string(bytes.Repeat([]byte("A"), 80)))
+	f.Add("not base64!")
+	f.Fuzz(func(t *testing.T, v string) {
+		_, err := g.Open(t.Context(), v)
+		if err == nil || (!errors.Is(err, ErrCookie) && !errors.Is(err, ErrCorrupt)) {
+			t.Fatalf("Open(%q) = %v", v, err)
+		}
+	})
+}
