@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // b64 is the only base64 alphabet a compact JWS may use: URL-safe, unpadded, with
@@ -29,7 +30,7 @@ func splitCompact(raw []byte) (compact, error) {
 	if len(h) == 0 || len(p) == 0 {
 		return c, fmt.Errorf("%w: empty segment", ErrMalformed)
 	}
-	if bytes.ContainsAny(raw, "\r\n") { // the base64 decoder would skip them
+	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 { // base64 would skip them
 		return c, fmt.Errorf("%w: line break in token", ErrMalformed)
 	}
 	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
@@ -156,15 +157,23 @@ func valueEnd(b []byte, i int) int {
 }
 
 // trimValue drops trailing whitespace from a scalar value's raw bytes.
-func trimValue(v []byte) []byte { return bytes.TrimRight(v, " \t\r\n") }
+func trimValue(v []byte) []byte {
+	n := len(v)
+	for n > 0 && (v[n-1] == ' ' || v[n-1] == '\t' || v[n-1] == '\n' || v[n-1] == '\r') {
+		n--
+	}
+	return v[:n]
+}
 
-// unquote returns the string a raw JSON string literal denotes.
+// unquote returns the string a raw JSON string literal denotes. Without escapes
+// the result shares raw's memory: callers only pass bytes of decoded token
+// segments, which are never written after decoding.
 func unquote(raw []byte) (string, error) {
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", fmt.Errorf("not a string")
 	}
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), nil
+		return unsafe.String(&raw[1], len(raw)-2), nil
 	}
 	var s string
 	err := json.Unmarshal(raw, &s)

@@ -1,12 +1,12 @@
 package jwtverify
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Header is the part of a verified token's JOSE header that callers need. Other
@@ -155,16 +155,25 @@ func timeClaim(m member) (time.Time, error) {
 	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
 		return time.Time{}, fmt.Errorf("%w: claim %q is not a number", ErrMalformed, m.name)
 	}
-	if !bytes.ContainsAny(v, ".eE") {
-		n, err := strconv.ParseInt(string(v), 10, 64)
+	if isInteger(v) {
+		n, err := strconv.ParseInt(unsafe.String(&v[0], len(v)), 10, 64)
 		if err == nil && n >= -1<<40 && n <= 1<<40 {
 			return time.Unix(n, 0), nil
 		}
 	}
-	f, err := strconv.ParseFloat(string(v), 64)
+	f, err := strconv.ParseFloat(unsafe.String(&v[0], len(v)), 64)
 	if err != nil || math.IsNaN(f) || math.Abs(f) > 1<<40 {
 		return time.Time{}, fmt.Errorf("%w: claim %q is out of range", ErrMalformed, m.name)
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil
+}
+
+func isInteger(v []byte) bool {
+	for _, c := range v {
+		if c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	return true
 }
