@@ -80,7 +80,8 @@ var (
 	ErrProvider = errors.New("oidc: provider returned an error")
 
 	// ErrLoginRequired is returned (with ErrProvider) when a prompt=none request
-	// finds no session at ProConnect.
+	// cannot complete silently: login_required (no session at ProConnect),
+	// consent_required or interaction_required.
 	ErrLoginRequired = errors.New("oidc: login required")
 
 	// ErrOption is returned when an authorization option is invalid, such as a
@@ -97,7 +98,7 @@ var (
 
 // ProviderError is an error ProConnect returned on the redirect back to the
 // client (RFC 6749 section 4.1.2.1). It wraps ErrProvider, and ErrLoginRequired
-// when the code is login_required.
+// when the code is login_required, consent_required or interaction_required.
 type ProviderError struct {
 	// Code is the error parameter, such as "access_denied" or "login_required".
 	Code string
@@ -119,7 +120,7 @@ func (e *ProviderError) Is(target error) bool {
 	case ErrProvider:
 		return true
 	case ErrLoginRequired:
-		return e.Code == "login_required"
+		return e.Code == "login_required" || e.Code == "consent_required" || e.Code == "interaction_required"
 	}
 	return false
 }

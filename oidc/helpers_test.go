@@ -240,3 +240,10 @@ func wantErr(t *testing.T, err error, targets ...error) {
 }
 
 func errorsAs(err error, target any) bool { return err != nil && errors.As(err, target) }
+
+// silentCount returns how many silent logins failed.
+func (a *app) silentCount() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.silent
+}

@@ -175,7 +175,7 @@ func TestProviderErrors(t *testing.T) {
 	t.Run("prompt none without session", func(t *testing.T) {
 		a := newApp(t, fake, nil)
 		p := newBrowser(t, a).follow(a.srv.URL+"/login?silent=1&return_to=/x", "")
-		if a.silent != 1 || a.loggedIn() || p.status != http.StatusOK || p.body != "home" {
+		if a.silentCount() != 1 || a.loggedIn() || p.status != http.StatusOK || p.body != "home" {
 			t.Fatalf("silent=%d status %d %q errors %v", a.silent, p.status, p.body, a.errs)
 		}
 	})
@@ -183,7 +183,7 @@ func TestProviderErrors(t *testing.T) {
 		a := newApp(t, fake, nil)
 		b := newBrowser(t, a)
 		b.follow(a.srv.URL+"/login", "")
-		if p := b.follow(a.srv.URL+"/login?silent=1&return_to=/private/", ""); p.status != http.StatusOK || a.silent != 0 {
+		if p := b.follow(a.srv.URL+"/login?silent=1&return_to=/private/", ""); p.status != http.StatusOK || a.silentCount() != 0 {
 			t.Fatalf("silent login: %d %q %v", p.status, p.body, a.errs)
 		}
 	})

@@ -1,7 +1,6 @@
 package oidctest
 
 import (
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -204,15 +203,6 @@ func (s *Server) Close() { s.srv.Close() }
 // Client returns an *http.Client for this server (trusting its certificate under
 // NewTLS).
 func (s *Server) Client() *http.Client { return s.srv.Client() }
-
-// TLSConfig returns the client TLS configuration trusting the server (nil over
-// HTTP).
-func (s *Server) TLSConfig() *tls.Config {
-	if t, ok := s.srv.Client().Transport.(*http.Transport); ok && s.srv.TLS != nil {
-		return t.TLSClientConfig.Clone()
-	}
-	return nil
-}
 
 // ClientID returns the registered client ID.
 func (s *Server) ClientID() string { return s.cfg.ClientID }
