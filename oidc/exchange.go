@@ -94,22 +94,28 @@ func (c *Client) token(ctx context.Context, form url.Values) (*Tokens, error) {
 	if resp.status >= 500 {
 		return nil, fmt.Errorf("%w: token endpoint answered HTTP %d", ErrUnavailable, resp.status)
 	}
+	return parseTokenResponse(resp.status, resp.body, c.cfg.Now())
+}
+
+// parseTokenResponse reads a token endpoint answer: an OAuth error, or a Bearer
+// access token with an optional refresh token, ID token and lifetime.
+func parseTokenResponse(status int, body []byte, now time.Time) (*Tokens, error) {
 	var tr tokenResponse
-	if err := json.Unmarshal(resp.body, &tr); err != nil {
-		return nil, fmt.Errorf("%w: HTTP %d, malformed body: %w", ErrTokenEndpoint, resp.status, err)
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return nil, fmt.Errorf("%w: HTTP %d, malformed body: %w", ErrTokenEndpoint, status, err)
 	}
-	if resp.status != http.StatusOK || tr.Error != "" {
-		return nil, fmt.Errorf("%w: HTTP %d, error %q: %s", ErrTokenEndpoint, resp.status, tr.Error, tr.ErrorDescription)
+	if status != http.StatusOK || tr.Error != "" {
+		return nil, fmt.Errorf("%w: HTTP %d, error %q: %s", ErrTokenEndpoint, status, clip(tr.Error, 64), clip(tr.ErrorDescription, 256))
 	}
 	if tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "Bearer") {
-		return nil, fmt.Errorf("%w: no access_token or token_type %q is not Bearer", ErrTokenEndpoint, tr.TokenType)
+		return nil, fmt.Errorf("%w: no access_token or token_type %q is not Bearer", ErrTokenEndpoint, clip(tr.TokenType, 64))
 	}
 	if tr.ExpiresIn < 0 || tr.ExpiresIn > 1e9 {
 		return nil, fmt.Errorf("%w: expires_in %v out of range", ErrTokenEndpoint, tr.ExpiresIn)
 	}
 	t := &Tokens{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken, IDToken: tr.IDToken, Scope: tr.Scope}
 	if tr.ExpiresIn > 0 {
-		t.Expiry = c.cfg.Now().Add(time.Duration(tr.ExpiresIn) * time.Second)
+		t.Expiry = now.Add(time.Duration(tr.ExpiresIn) * time.Second)
 	}
 	return t, nil
 }

@@ -86,3 +86,16 @@ func FuzzUserInfoJSON(f *testing.F) {
 		}
 	})
 }
+
+func FuzzTokenResponse(f *testing.F) {
+	f.Add(200, []byte(`{"access_token":"a","token_type":"Bearer","expires_in":3600,"refresh_token":"r","id_token":"x.y.z"}`))
+	f.Add(400, []byte(`{"error":"invalid_grant","error_description":"code already used"}`))
+	f.Add(200, []byte(`{"access_token":"a","token_type":"mac"}`))
+	f.Add(200, []byte(`{"access_token":"a","token_type":"bearer","expires_in":-1}`))
+	f.Fuzz(func(t *testing.T, status int, b []byte) {
+		tok, err := parseTokenResponse(status, b, time.Unix(1e9, 0))
+		if err == nil && (status != http.StatusOK || tok.AccessToken == "" || tok.TokenType != "Bearer") {
+			t.Fatalf("accepted %d %s", status, b)
+		}
+	})
+}
