@@ -72,7 +72,7 @@ func (m *Manager) setCookie(h http.Header, id string, maxAge time.Duration) {
 		b.WriteString("; Secure")
 	}
 	h.Add("Set-Cookie", b.String())
-	h.Add("Cache-Control", `no-cache="Set-Cookie"`)
+	h.Add("Vary", "Cookie")
 }
 
 func sameSite(s http.SameSite) string {
