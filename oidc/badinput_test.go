@@ -82,6 +82,8 @@ func TestBadInput(t *testing.T) {
 		{name: "end_session_endpoint on another host", faults: oidctest.Faults{EndSessionEndpoint: "https://evil.example/api/v2/session/end"}, want: []error{oidc.ErrEndpoint}},
 		{name: "access denied", faults: oidctest.Faults{AccessDenied: true}, want: []error{oidc.ErrProvider}},
 		{name: "token endpoint down", faults: oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathToken}}, want: []error{oidc.ErrUnavailable}},
+		{name: "JWKS down", faults: oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathJWKS}},
+			want: []error{oidc.ErrIDToken, oidc.ErrUnavailable, jwtverify.ErrKeySource}},
 		{name: "userinfo slow", faults: oidctest.Faults{Delay: 5 * time.Second, Endpoints: []string{oidctest.PathUserInfo}},
 			tune: func(c *oidc.Config) {
 				c.HTTPClient = &http.Client{Timeout: 100 * time.Millisecond, Transport: c.HTTPClient.Transport}

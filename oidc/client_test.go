@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -283,5 +284,45 @@ func TestStringList(t *testing.T) {
 	var l oidc.StringList
 	if err := l.UnmarshalJSON([]byte(`42`)); err == nil {
 		t.Error("number accepted")
+	}
+}
+
+// TestDefaultOnError checks the default error page: never 500, never the error
+// text.
+func TestDefaultOnError(t *testing.T) {
+	fake := oidctest.Start(t, oidctest.Config{})
+	for _, tc := range []struct {
+		name   string
+		faults oidctest.Faults
+		want   int
+	}{
+		{"access denied", oidctest.Faults{AccessDenied: true}, http.StatusForbidden},
+		{"token endpoint down", oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathToken}}, http.StatusServiceUnavailable},
+		{"bad signature", oidctest.Faults{BadSignature: true}, http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake.SetFaults(tc.faults)
+			defer fake.SetFaults(oidctest.Faults{})
+			srv := httptest.NewUnstartedServer(nil)
+			srv.StartTLS()
+			defer srv.Close()
+			c, _ := newClient(t, fake, func(c *oidc.Config) { c.RedirectURL = srv.URL + "/callback" })
+			h, err := oidc.NewHandlers(c, oidc.HandlerConfig{FlowKey: make([]byte, 32),
+				OnLogin: func(http.ResponseWriter, *http.Request, *oidc.Login) error { t.Error("logged in"); return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mux := http.NewServeMux()
+			mux.Handle("/login", h.Login())
+			mux.Handle("/callback", h.Callback())
+			srv.Config.Handler = mux
+			b := &browser{t: t, c: srv.Client()}
+			b.c.Jar, _ = cookiejar.New(nil)
+			b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			p := b.follow(srv.URL+"/login", "")
+			if p.status != tc.want || strings.Contains(p.body, "oidc:") {
+				t.Errorf("status %d body %q, want %d and a generic text", p.status, p.body, tc.want)
+			}
+		})
 	}
 }

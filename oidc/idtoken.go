@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"slices"
@@ -77,7 +78,7 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw string, want IDTokenChec
 	}
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+		return nil, verifyErr(ErrIDToken, err)
 	}
 	var ic idClaims
 	if err := tok.Decode(&ic); err != nil {
@@ -138,4 +139,13 @@ func checkAtHash(alg, accessToken, atHash string) error {
 		return fmt.Errorf("%w: %w", ErrIDToken, ErrAtHash)
 	}
 	return nil
+}
+
+// verifyErr wraps a jwtverify error under kind, adding ErrUnavailable when the
+// keys could not be fetched.
+func verifyErr(kind, err error) error {
+	if errors.Is(err, jwtverify.ErrKeySource) {
+		return fmt.Errorf("%w: %w: %w", kind, ErrUnavailable, err)
+	}
+	return fmt.Errorf("%w: %w", kind, err)
 }

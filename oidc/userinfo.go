@@ -59,7 +59,7 @@ func (c *Client) decodeUserInfo(ctx context.Context, resp *response) (*Agent, er
 		}
 		tok, err := v.Verify(ctx, string(bytes.TrimSpace(resp.body)))
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
+			return nil, verifyErr(ErrUserInfo, err)
 		}
 		return agentFrom(tok.Decode, tok.Claims())
 	case "application/json":
