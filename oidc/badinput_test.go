@@ -80,6 +80,18 @@ func TestBadInput(t *testing.T) {
 		{name: "userinfo 10 MB", faults: oidctest.Faults{UserInfoHuge: true}, want: []error{oidc.ErrUserInfo, oidc.ErrTooLarge}},
 		{name: "discovery issuer differs", faults: oidctest.Faults{DiscoveryIssuer: "https://evil.example/api/v2"}, want: []error{oidc.ErrIssuerMismatch}},
 		{name: "end_session_endpoint on another host", faults: oidctest.Faults{EndSessionEndpoint: "https://evil.example/api/v2/session/end"}, want: []error{oidc.ErrEndpoint}},
+		{name: "open redirect in the return URL", run: func(t *testing.T, a *app, b *browser) {
+			to := "//evil.example/phish"
+			if _, err := oidc.SafeReturnPath(to); err == nil {
+				t.Error("SafeReturnPath accepted it")
+			} else {
+				wantErr(t, err, oidc.ErrRedirect)
+			}
+			cb := b.callbackURL(a, "/login?return_to="+url.QueryEscape(to))
+			if p := b.do(http.MethodGet, cb); p.location != a.srv.URL+"/" {
+				t.Errorf("sent to %q after login, want the app's /", p.location)
+			}
+		}, sessions: 1}, // logged in, but kept on the app
 		{name: "access denied", faults: oidctest.Faults{AccessDenied: true}, want: []error{oidc.ErrProvider}},
 		{name: "token endpoint down", faults: oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathToken}}, want: []error{oidc.ErrUnavailable}},
 		{name: "JWKS down", faults: oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathJWKS}},
@@ -100,7 +112,9 @@ func TestBadInput(t *testing.T) {
 				run = login
 			}
 			run(t, a, b)
-			wantErr(t, a.lastErr(), tc.want...)
+			if tc.want != nil {
+				wantErr(t, a.lastErr(), tc.want...)
+			}
 			a.mu.Lock()
 			defer a.mu.Unlock()
 			if len(a.sessions) != tc.sessions {
