@@ -77,30 +77,8 @@ func (AiohttpCodec) Decode(data []byte) (*Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch key {
-		case "created":
-			if haveCreated {
-				return nil, fmt.Errorf("%w: duplicate \"created\"", ErrCorrupt)
-			}
-			haveCreated = true
-			if rec.Created, err = decodeCreated(dec); err != nil {
-				return nil, err
-			}
-		case "session":
-			if haveSession {
-				return nil, fmt.Errorf("%w: duplicate \"session\"", ErrCorrupt)
-			}
-			haveSession = true
-			if err := expectDelim(dec, '{'); err != nil {
-				return nil, fmt.Errorf("\"session\": %w", err)
-			}
-			if rec.Values, err = decodeMembers(dec); err != nil {
-				return nil, err
-			}
-		default:
-			if rec.Extra, err = appendMember(dec, rec.Extra, key); err != nil {
-				return nil, err
-			}
+		if err := decodeTop(dec, rec, key, &haveCreated, &haveSession); err != nil {
+			return nil, err
 		}
 	}
 	if err := closeObject(dec); err != nil {
@@ -119,6 +97,31 @@ func (AiohttpCodec) Decode(data []byte) (*Record, error) {
 		return nil, fmt.Errorf("%w: \"created\" %d is not a positive unix time", ErrCorrupt, rec.Created)
 	}
 	return rec, nil
+}
+
+// decodeTop reads the value of one top-level member into rec.
+func decodeTop(dec *json.Decoder, rec *Record, key string, haveCreated, haveSession *bool) error {
+	var err error
+	switch key {
+	case "created":
+		if *haveCreated {
+			return fmt.Errorf("%w: duplicate \"created\"", ErrCorrupt)
+		}
+		*haveCreated = true
+		rec.Created, err = decodeCreated(dec)
+	case "session":
+		if *haveSession {
+			return fmt.Errorf("%w: duplicate \"session\"", ErrCorrupt)
+		}
+		*haveSession = true
+		if err := expectDelim(dec, '{'); err != nil {
+			return fmt.Errorf("\"session\": %w", err)
+		}
+		rec.Values, err = decodeMembers(dec)
+	default:
+		rec.Extra, err = appendMember(dec, rec.Extra, key)
+	}
+	return err
 }
 
 func decodeCreated(dec *json.Decoder) (int64, error) {

@@ -81,19 +81,23 @@ func (s *Session) save(h http.Header) error {
 		if attempt == maxAttempts {
 			return fmt.Errorf("%w: %d attempts on one session", ErrConflict, attempt)
 		}
-		base, old = nil, nil
-		if found {
-			if b, keep, _, _ := m.classify(cur); keep {
-				base, old = b, cur
-			}
-		}
-		if old == nil {
-			target = newID() // the session ended meanwhile: start a fresh one
-		}
+		target, old, base = m.rebase(target, cur, found)
 		if err := backoff(s.ctx, attempt); err != nil {
 			return err
 		}
 	}
+}
+
+// rebase picks what the next attempt builds on after a lost race: the current
+// record, or, if the session ended meanwhile (deleted, cleared, corrupt), nothing
+// under a fresh id.
+func (m *Manager) rebase(target string, cur []byte, found bool) (string, []byte, *Record) {
+	if found {
+		if b, keep, _, _ := m.classify(cur); keep {
+			return target, cur, b
+		}
+	}
+	return newID(), nil, nil
 }
 
 // next returns the record to store: base with ops, created now, and the
