@@ -5,7 +5,7 @@
 // test ends. A developer's own Redis (often on 127.0.0.1:6379) is never touched.
 //
 //	srv := redistest.Start(t)
-//	store := session.NewRedisStore(srv.Client, session.RedisOptions{})
+//	store := session.NewRedisStore(srv.Client)
 //
 // Without redis-server on PATH the test is skipped with the install command in the
 // message, or fails when SESAME_REQUIRE_REDIS=1 (as `make test` and CI set it), so a
