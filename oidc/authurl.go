@@ -39,6 +39,9 @@ type authRequest struct {
 // WithPrompt sets the prompt parameter (login, consent, none).
 func WithPrompt(prompts ...Prompt) AuthOption {
 	return func(r *authRequest) error {
+		if len(prompts) == 0 {
+			return fmt.Errorf("%w: WithPrompt needs a prompt", ErrOption)
+		}
 		parts := make([]string, 0, len(prompts))
 		for _, p := range prompts {
 			switch p {
@@ -92,9 +95,13 @@ func WithSIRETHint(siret string) AuthOption {
 
 // WithACR asks for one of these acr values through the claims parameter (as
 // essential) and makes the callback require one of them; it replaces Config.ACR
-// for this request.
+// for this request. At least one value is required: WithACR() is ErrOption, so
+// that it cannot lift Config.ACR by accident.
 func WithACR(values ...string) AuthOption {
 	return func(r *authRequest) error {
+		if len(values) == 0 {
+			return fmt.Errorf("%w: WithACR needs an acr value", ErrOption)
+		}
 		for _, v := range values {
 			if v == "" {
 				return fmt.Errorf("%w: empty acr value", ErrOption)

@@ -298,6 +298,7 @@ func TestDefaultOnError(t *testing.T) {
 	}{
 		{"access denied", oidctest.Faults{AccessDenied: true}, http.StatusForbidden},
 		{"token endpoint down", oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathToken}}, http.StatusServiceUnavailable},
+		{"discovery down", oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathDiscovery}}, http.StatusServiceUnavailable},
 		{"bad signature", oidctest.Faults{BadSignature: true}, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,7 +78,8 @@ type Config struct {
 	InsecureAllowHTTP bool
 
 	// HTTPClient makes every request to the provider; default a client with a
-	// 10 s timeout.
+	// 10 s timeout that follows no redirect (a redirected token request would
+	// carry the client secret to the redirect's target).
 	HTTPClient *http.Client
 
 	// MaxBodySize bounds every response body read from the provider (discovery,
@@ -137,7 +138,7 @@ func (cfg Config) normalize() (Config, error) {
 	}
 	cfg.ACR = slices.Clone(cfg.ACR)
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: defaultTimeout}
+		cfg.HTTPClient = &http.Client{Timeout: defaultTimeout, CheckRedirect: noRedirect}
 	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = defaultMaxBody
@@ -185,6 +186,10 @@ func checkAlgorithms(algs []string) error {
 	}
 	return nil
 }
+
+// noRedirect makes an http.Client return a redirect as the response instead of
+// following it.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // orDiscard returns l, or a logger that discards everything when l is nil.
 func orDiscard(l *slog.Logger) *slog.Logger {

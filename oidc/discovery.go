@@ -102,6 +102,9 @@ func (d *discovery) fetch(ctx context.Context) (*Metadata, time.Duration, error)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
+	if resp.status >= 500 {
+		return nil, 0, fmt.Errorf("%w: %w: %s answered HTTP %d", ErrDiscovery, ErrUnavailable, d.url, resp.status)
+	}
 	if resp.status != http.StatusOK {
 		return nil, 0, fmt.Errorf("%w: %s answered HTTP %d", ErrDiscovery, d.url, resp.status)
 	}

@@ -50,8 +50,9 @@ type HandlerConfig struct {
 // (at the RedirectURL path), Logout and LogoutCallback (at the
 // PostLogoutRedirectURL path), and wrap protected routes in RequireLogin.
 type Handlers struct {
-	c   *Client
-	cfg HandlerConfig
+	c    *Client
+	cfg  HandlerConfig
+	csrf *http.CrossOriginProtection // refuses cross-origin logout POSTs
 }
 
 // NewHandlers checks cfg and returns the handlers.
@@ -83,7 +84,7 @@ func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
 		cfg.OnError = defaultOnError
 	}
 	cfg.Logger = orDiscard(cfg.Logger)
-	return &Handlers{c: c, cfg: cfg}, nil
+	return &Handlers{c: c, cfg: cfg, csrf: http.NewCrossOriginProtection()}, nil
 }
 
 // Login starts a login: GET /login?return_to=/path redirects to ProConnect. A
@@ -156,13 +157,19 @@ func (h *Handlers) Callback() http.Handler {
 }
 
 // Logout ends the local session (OnLogout) and redirects to ProConnect's
-// end_session_endpoint. POST only, so that a cross-site link cannot log the agent
-// out.
+// end_session_endpoint. POST only, and a cross-origin POST (by Sec-Fetch-Site or
+// Origin, see http.CrossOriginProtection) is refused with 403, so that neither a
+// cross-site link nor a cross-site form can log the agent out.
 func (h *Handlers) Logout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := h.csrf.Check(r); err != nil {
+			h.cfg.Logger.WarnContext(r.Context(), "oidc: cross-origin logout refused", "err", err)
+			http.Error(w, "cross-origin request refused", http.StatusForbidden)
 			return
 		}
 		hint := h.cfg.OnLogout(w, r)

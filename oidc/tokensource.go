@@ -18,16 +18,20 @@ type TokenSource struct {
 // refreshMargin is how long before expiry a token is refreshed.
 const refreshMargin = 30 * time.Second
 
-// TokenSource returns a TokenSource starting from t. save, when not nil, is called
-// with each refreshed Tokens (e.g. to store them in the session) before they are
-// used; an error from it fails the call.
+// TokenSource returns a TokenSource starting from t (nil: no tokens, so Token
+// fails with ErrNoRefreshToken). save, when not nil, is called with each
+// refreshed Tokens (e.g. to store them in the session) before they are used; an
+// error from it fails the call.
 func (c *Client) TokenSource(t *Tokens, save func(context.Context, *Tokens) error) *TokenSource {
-	cp := *t
+	var cp Tokens
+	if t != nil {
+		cp = *t
+	}
 	return &TokenSource{c: c, save: save, sem: make(chan struct{}, 1), cur: &cp}
 }
 
-// Token returns the current tokens, refreshed first when the access token expires
-// within 30 seconds.
+// Token returns the current tokens, refreshed first when the access token is
+// missing or expires within 30 seconds.
 func (s *TokenSource) Token(ctx context.Context) (*Tokens, error) {
 	select {
 	case s.sem <- struct{}{}:
@@ -35,12 +39,12 @@ func (s *TokenSource) Token(ctx context.Context) (*Tokens, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.sem }()
-	if s.cur.Expiry.IsZero() || s.c.cfg.Now().Add(refreshMargin).Before(s.cur.Expiry) {
+	if s.cur.AccessToken != "" && (s.cur.Expiry.IsZero() || s.c.cfg.Now().Add(refreshMargin).Before(s.cur.Expiry)) {
 		cp := *s.cur
 		return &cp, nil
 	}
 	if s.cur.RefreshToken == "" {
-		return nil, fmt.Errorf("%w: access token expired", ErrNoRefreshToken)
+		return nil, fmt.Errorf("%w: access token missing or expired", ErrNoRefreshToken)
 	}
 	t, err := s.c.Refresh(ctx, s.cur.RefreshToken)
 	if err != nil {
