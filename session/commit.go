@@ -153,15 +153,15 @@ func (s *Session) dropOld(target string) error {
 	return s.m.store.Delete(s.ctx, s.m.key(s.id))
 }
 
-// index tells Config.Index of a record now holding a user, when the user or the
-// id is new.
+// index tells Config.Index of every record written while it holds a user, so
+// the user's index lives at least as long as each of the user's records.
 func (s *Session) index(rec *Record, target string, ttl time.Duration) error {
 	m := s.m
 	if m.cfg.Index == nil {
 		return nil
 	}
 	uid := m.userID(rec)
-	if uid == "" || (target == s.id && uid == m.userID(s.base)) {
+	if uid == "" {
 		return nil
 	}
 	if err := m.cfg.Index.IndexSession(s.ctx, uid, m.key(target), ttl); err != nil {

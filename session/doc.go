@@ -23,9 +23,10 @@
 // Costs in Redis commands: a request that leaves its session alone, none; one
 // that reads it, one (GET, or GETEX with SlidingIdle); one that changes it, two
 // (the read and one EVALSHA of the compare-and-set script), plus one per lost race.
-// Renew adds a DEL of the old record; a write that binds a user while
-// Config.Index is set adds one EVALSHA on the user's index; the first write after
-// a Redis restart sends the script body once (EVAL).
+// Renew adds a DEL of the old record; while Config.Index is set, a write of a
+// session holding a user adds one EVALSHA on the user's index (so the index
+// outlives the record); the first write after a Redis restart sends the script
+// body once (EVAL).
 //
 // Cookies are Secure, HttpOnly, SameSite=Lax and Path=/ unless configured
 // otherwise. When Redis is unreachable the middleware answers 503 and changes

@@ -61,8 +61,10 @@ func (g *MGSessions) EvictUser(ctx context.Context, userID string) (int, error) 
 	if err != nil {
 		return n, err
 	}
-	if err := g.client.Del(ctx, idx).Err(); err != nil {
-		return n, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	if len(members) > 0 { // SREM, not DEL: keep entries added since SMEMBERS
+		if err := g.client.SRem(ctx, idx, toAny(members)...).Err(); err != nil {
+			return n, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
 	}
 	if g.cfg.IndexOnly {
 		return n, nil
@@ -122,6 +124,14 @@ func (g *MGSessions) forEachNode(ctx context.Context, f func(context.Context, re
 		return cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return f(ctx, c) })
 	}
 	return f(ctx, g.client)
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // globEscape quotes SCAN MATCH's special characters.
