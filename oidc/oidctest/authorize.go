@@ -87,6 +87,7 @@ func (s *Server) parseAuthorize(q url.Values) (req *authRequest, code, desc stri
 		var claims struct {
 			IDToken map[string]*struct {
 				Essential bool     `json:"essential"`
+				Value     *string  `json:"value"`
 				Values    []string `json:"values"`
 			} `json:"id_token"`
 		}
@@ -95,6 +96,9 @@ func (s *Server) parseAuthorize(q url.Values) (req *authRequest, code, desc stri
 		}
 		if a := claims.IDToken["acr"]; a != nil {
 			req.acr = a.Values
+			if a.Value != nil { // ProConnect's documentation asks with "value"
+				req.acr = append(req.acr, *a.Value)
+			}
 		}
 		req.amr = claims.IDToken["amr"] != nil
 	}

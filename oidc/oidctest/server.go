@@ -53,7 +53,9 @@ type Config struct {
 	// agent. Default: the agent whose email is the login_hint, else the first,
 	// logs in at once (auto-consent).
 	Interactive bool
-	// ACR is the acr of every login; default "eidas1".
+	// ACR is the acr of a login; default "eidas1". A login asking through claims
+	// (value or values) for acr values without this one gets the first of them
+	// that ProConnect knows, as if the agent met that level.
 	ACR string
 	// Now is the clock (default time.Now); codes live 60 s, access tokens 1 h,
 	// refresh tokens 2 h, ID tokens 1 h.

@@ -1,6 +1,7 @@
 package oidctest_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -180,5 +181,37 @@ func TestInteractiveAndLogout(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("session/end without state: %d", resp.StatusCode)
+	}
+}
+
+// TestClaimsACR checks the acr of the ID token follows the claims parameter,
+// in both the "values" and ProConnect's documented "value" spellings.
+func TestClaimsACR(t *testing.T) {
+	s := oidctest.Start(t, oidctest.Config{})
+	for _, tc := range []struct{ claims, want string }{
+		{"", "eidas1"},
+		{`{"id_token":{"acr":{"essential":true,"values":["eidas1","eidas2"]}}}`, "eidas1"},
+		{`{"id_token":{"acr":{"essential":true,"values":["eidas2","eidas3"]}}}`, "eidas2"},
+		{`{"id_token":{"acr":{"essential":true,"value":"https://proconnect.gouv.fr/assurance/certification-dirigeant"}}}`,
+			"https://proconnect.gouv.fr/assurance/certification-dirigeant"},
+		{`{"id_token":{"acr":{"essential":true,"values":["unknown-level"]}}}`, "eidas1"},
+	} {
+		extra := url.Values{}
+		if tc.claims != "" {
+			extra.Set("claims", tc.claims)
+		}
+		_, q := authorize(t, s, noRedirect(), extra)
+		st, out := tokenRequest(t, s, url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {redirect},
+			"client_id": {s.ClientID()}, "client_secret": {s.ClientSecret()}, "code_verifier": {verifier}}, false)
+		raw, _ := out["id_token"].(string)
+		parts := strings.Split(raw, ".")
+		if st != http.StatusOK || len(parts) != 3 {
+			t.Fatalf("%s: token %d %v", tc.claims, st, out)
+		}
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var c struct{ ACR string }
+		if err := json.Unmarshal(payload, &c); err != nil || c.ACR != tc.want {
+			t.Errorf("claims %s: acr %q (%v), want %q", tc.claims, c.ACR, err, tc.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ func (s *Server) idToken(g *grant, access string, withNonce bool) (string, error
 	c := map[string]any{
 		"iss": s.Issuer, "sub": s.cfg.Agents[g.agent].Sub, "aud": s.cfg.ClientID,
 		"iat": now.Unix(), "exp": now.Add(idTokenTTL).Unix(), "auth_time": g.authTime.Unix(),
-		"acr": s.cfg.ACR, "sid": g.sid, "at_hash": atHash(access),
+		"acr": s.acrFor(g.req), "sid": g.sid, "at_hash": atHash(access),
 	}
 	if withNonce {
 		c["nonce"] = g.req.nonce
@@ -28,6 +29,21 @@ func (s *Server) idToken(g *grant, access string, withNonce bool) (string, error
 	}
 	applyIDTokenFaults(c, f, now)
 	return s.sign(c, s.cfg.IDTokenAlg, f)
+}
+
+// acrFor is the acr of a login: Config.ACR, unless the request asked for other
+// values, then the first of them ProConnect knows (the agent met the level asked
+// for); Faults.ACR overrides it.
+func (s *Server) acrFor(req *authRequest) string {
+	if len(req.acr) == 0 || slices.Contains(req.acr, s.cfg.ACR) {
+		return s.cfg.ACR
+	}
+	for _, v := range req.acr {
+		if slices.Contains(acrValues(), v) {
+			return v
+		}
+	}
+	return s.cfg.ACR
 }
 
 // applyIDTokenFaults rewrites the claims as the faults ask.
