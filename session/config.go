@@ -96,6 +96,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Path == "" {
 		c.Path = "/"
 	}
+	if !validCookiePath(c.Path) || (c.Domain != "" && !validCookieDomain(c.Domain)) {
+		return c, fmt.Errorf("%w: cookie Path %q or Domain %q", ErrConfig, c.Path, c.Domain)
+	}
 	if c.SameSite == 0 || c.SameSite == http.SameSiteDefaultMode {
 		c.SameSite = http.SameSiteLaxMode
 	}
@@ -134,4 +137,32 @@ func validCookieName(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// validCookiePath accepts an absolute path of printable ASCII without ';', so it
+// cannot add attributes to the Set-Cookie header.
+func validCookiePath(s string) bool {
+	if s == "" || s[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	return true
+}
+
+// validCookieDomain accepts a host name: letters, digits, '-' and '.'.
+func validCookieDomain(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -22,8 +23,12 @@ type Manager struct {
 }
 
 // NewManager returns a Manager keeping records in store. cfg's zero fields take
-// the defaults documented on Config.
+// the defaults documented on Config; a nil store or an invalid cfg (cookie name,
+// Path or Domain that would break the Set-Cookie header, timeouts) is ErrConfig.
 func NewManager(store AtomicStore, cfg Config) (*Manager, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrConfig)
+	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err

@@ -239,3 +239,20 @@ func TestTooLarge(t *testing.T) {
 		t.Errorf("status %d", res.StatusCode)
 	}
 }
+
+func TestConfigRejectsInjection(t *testing.T) {
+	for _, cfg := range []Config{
+		{Domain: "example.org; SameSite=None"},
+		{Domain: "exa mple.org"},
+		{Path: "/; Domain=evil.example"},
+		{Path: "/a\r\nSet-Cookie: x=y"},
+		{Path: "relative"},
+	} {
+		if _, err := NewManager(NewMemoryStore(nil), cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: %v, want ErrConfig", cfg, err)
+		}
+	}
+	if _, err := NewManager(nil, Config{}); !errors.Is(err, ErrConfig) {
+		t.Errorf("nil store: %v, want ErrConfig", err)
+	}
+}

@@ -140,19 +140,25 @@ func (g *MGSessions) Authenticate(r *http.Request) (*MGRecord, error) {
 }
 
 // Logout tombstones the record of r's cookie, if it opens, and expires the
-// cookie on w.
+// cookie on w. When Redis or the secret is unavailable it returns the error
+// (ErrUnavailable, ErrSecret) and leaves the cookie alone, so the session is not
+// dropped by the browser while it lives on in Redis: answer 503 and let the user
+// retry.
 func (g *MGSessions) Logout(w http.ResponseWriter, r *http.Request) error {
-	g.setCookie(w, "", -1)
 	c, err := r.Cookie(g.cfg.CookieName)
 	if err != nil {
+		g.setCookie(w, "", -1)
 		return nil
 	}
 	sealed, err := g.Open(r.Context(), c.Value)
-	if err != nil {
-		if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrSecret) {
-			return err
-		}
-		return nil // nothing we issued: nothing to revoke
+	if err == nil {
+		err = g.Revoke(r.Context(), sealed.Challenge)
+	} else if !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrSecret) {
+		err = nil // nothing we issued: nothing to revoke
 	}
-	return g.Revoke(r.Context(), sealed.Challenge)
+	if err != nil {
+		return err
+	}
+	g.setCookie(w, "", -1)
+	return nil
 }

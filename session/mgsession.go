@@ -221,40 +221,75 @@ func encodeMG(rec *MGRecord) []byte {
 	return append(b, '}')
 }
 
-// decodeMG parses a stored record strictly: every field present with its type, no
-// other field, nothing after it. The tombstone is ErrRevoked.
+// decodeMG parses a stored record strictly: every field present with its type,
+// names matched exactly (as Python and the eviction script read them), no other
+// or repeated field, nothing after it. The tombstone is ErrRevoked.
 func decodeMG(raw []byte) (*MGRecord, error) {
 	if len(raw) > maxMGRecord {
 		return nil, fmt.Errorf("%w: mgsession record of %d bytes", ErrCorrupt, len(raw))
 	}
-	var t struct {
-		Invalide *bool `json:"invalide"`
+	fields, err := mgFields(raw)
+	if err != nil {
+		return nil, err
 	}
-	if json.Unmarshal(raw, &t) == nil && t.Invalide != nil {
-		if *t.Invalide {
+	if v, ok := fields["invalide"]; ok {
+		if string(v) == "true" {
 			return nil, fmt.Errorf("%w: logout tombstone", ErrRevoked)
 		}
-		return nil, fmt.Errorf("%w: \"invalide\": false", ErrCorrupt)
+		return nil, fmt.Errorf("%w: \"invalide\": %.20s", ErrCorrupt, v)
 	}
-	var f struct {
-		UserID     *string `json:"user_id"`
-		Hostname   *string `json:"hostname"`
-		Challenge  *string `json:"challenge"`
-		Expiration *int64  `json:"expiration"`
-		NomUsager  *string `json:"nomUsager"`
+	var rec MGRecord
+	strs := []struct {
+		name string
+		dst  *string
+	}{{"user_id", &rec.UserID}, {"hostname", &rec.Hostname}, {"challenge", &rec.Challenge}, {"nomUsager", &rec.NomUsager}}
+	for _, f := range strs {
+		v, ok := fields[f.name]
+		if !ok || len(v) == 0 || v[0] != '"' || json.Unmarshal(v, f.dst) != nil {
+			return nil, fmt.Errorf("%w: mgsession record lacks a string %q", ErrCorrupt, f.name)
+		}
 	}
+	if rec.Expiration, err = strconv.ParseInt(string(fields["expiration"]), 10, 64); err != nil {
+		return nil, fmt.Errorf("%w: mgsession record lacks an integer \"expiration\"", ErrCorrupt)
+	}
+	if rec.UserID == "" {
+		return nil, fmt.Errorf("%w: mgsession record has an empty user_id", ErrCorrupt)
+	}
+	if len(fields) != len(strs)+1 {
+		return nil, fmt.Errorf("%w: mgsession record has unknown fields", ErrCorrupt)
+	}
+	return &rec, nil
+}
+
+// mgFields reads one flat JSON object into its raw members, rejecting repeated
+// names and trailing data.
+func mgFields(raw []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w: mgsession record: %v", ErrCorrupt, err)
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, err
+	}
+	fields := make(map[string]json.RawMessage, 5)
+	for dec.More() {
+		key, err := objectKey(dec)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := fields[key]; dup {
+			return nil, fmt.Errorf("%w: mgsession record repeats %.40q", ErrCorrupt, key)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%w: mgsession record: %v", ErrCorrupt, err)
+		}
+		fields[key] = v
+	}
+	if err := closeObject(dec); err != nil {
+		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the mgsession record", ErrCorrupt)
 	}
-	if f.UserID == nil || *f.UserID == "" || f.Hostname == nil || f.Challenge == nil || f.Expiration == nil || f.NomUsager == nil {
-		return nil, fmt.Errorf("%w: mgsession record lacks a field", ErrCorrupt)
-	}
-	return &MGRecord{UserID: *f.UserID, Hostname: *f.Hostname, Challenge: *f.Challenge, Expiration: *f.Expiration, NomUsager: *f.NomUsager}, nil
+	return fields, nil
 }
 
 // setCookie writes the sealed cookie for rec, Max-Age up to its expiration.

@@ -261,3 +261,39 @@ func evictFixture(t *testing.T, client redis.UniversalClient) {
 func TestEvictUser(t *testing.T) { evictFixture(t, redistest.Start(t).Client) }
 
 func TestEvictUserCluster(t *testing.T) { evictFixture(t, redistest.StartCluster(t).Client) }
+
+// A logout that cannot tombstone the record must not drop the cookie: the
+// session would live on in Redis while the user believes it ended.
+func TestMGLogoutOutageKeepsCookie(t *testing.T) {
+	f := newMGFixture(t)
+	rec, cookie := f.login(t, "u1")
+	f.srv.Stop()
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest("POST", "/logout", nil)
+	r.AddCookie(&http.Cookie{Name: "mgsession", Value: cookie})
+	if err := f.g.Logout(w, r); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Logout with Redis down: %v", err)
+	}
+	if c := w.Header().Values("Set-Cookie"); len(c) != 0 {
+		t.Errorf("failed logout expired the cookie: %q", c)
+	}
+	f.srv.Restart()
+	_ = rec
+}
+
+// Field names match exactly, as Python and the eviction script read them:
+// encoding/json's case-insensitive matching must not apply.
+func TestMGDecodeExactNames(t *testing.T) {
+	for _, in := range []string{
+		`{"USER_ID": "u", "hostname": "h", "challenge": "c", "expiration": 1, "nomUsager": "n"}`,
+		`{"user_id": "alice", "User_Id": "bob", "hostname": "h", "challenge": "c", "expiration": 1, "nomUsager": "n"}`,
+		`{"user_id": "u", "hostname": "h", "challenge": "c", "expiration": 1, "nomusager": "n"}`,
+		`{"user_id": "u", "hostname": null, "challenge": "c", "expiration": 1, "nomUsager": "n"}`,
+		`{"user_id": "u", "hostname": "h", "challenge": "c", "expiration": 1.5, "nomUsager": "n"}`,
+		`{"user_id": "u", "hostname": "h", "challenge": "c", "expiration": 1, "nomUsager": "n", "INVALIDE": false}`,
+	} {
+		if rec, err := decodeMG([]byte(in)); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: %+v, %v; want ErrCorrupt", in, rec, err)
+		}
+	}
+}
