@@ -4,7 +4,10 @@ import "errors"
 
 // Every error Verify returns wraps exactly one of these sentinels, so callers can
 // branch with errors.Is and still log the wrapped detail (which may quote the token
-// and must not be shown to the client).
+// and must not be shown to the client). The one exception is a key-source
+// failure: it wraps ErrKeySource and, when the cause is one of these, that
+// sentinel too (ErrTooLarge for an oversized JWKS, ErrMalformed for an unreadable
+// one, ErrWeakKey when none of its keys is usable), so test ErrKeySource first.
 var (
 	// ErrMalformed: the token is not a compact JWS of three base64url segments
 	// holding a JSON object header and payload (bad base64, padding, invalid UTF-8,
@@ -19,7 +22,8 @@ var (
 	// ErrUnknownKey: no key of the key source matches the token's kid and alg.
 	ErrUnknownKey = errors.New("jwtverify: unknown key")
 	// ErrWeakKey: a key is refused: RSA under 2048 bits, an even or huge exponent,
-	// an unsupported curve or key type, or an HMAC secret under 32 bytes.
+	// an unsupported curve or key type, an HMAC secret under 32 bytes, or a
+	// private key published where a public key belongs.
 	ErrWeakKey = errors.New("jwtverify: key refused")
 	// ErrSignature: the signature does not verify with the selected key.
 	ErrSignature = errors.New("jwtverify: invalid signature")

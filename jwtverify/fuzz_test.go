@@ -10,7 +10,8 @@ import (
 	"github.com/sesame-go/sesame/jwtverify/jwttest"
 )
 
-// sentinels are the errors Verify may wrap; every failure must wrap one.
+// sentinels are the errors Verify may wrap; every failure must wrap exactly one
+// (a key-source failure may add the sentinel of its cause).
 var sentinels = []error{
 	jwtverify.ErrMalformed, jwtverify.ErrTooLarge, jwtverify.ErrAlgorithm, jwtverify.ErrCritical,
 	jwtverify.ErrUnknownKey, jwtverify.ErrWeakKey, jwtverify.ErrSignature, jwtverify.ErrExpired,
@@ -46,12 +47,16 @@ func FuzzVerify(f *testing.F) {
 			if tok != nil {
 				t.Fatal("token returned with an error")
 			}
+			n := 0
 			for _, s := range sentinels {
 				if errors.Is(err, s) {
-					return
+					n++
 				}
 			}
-			t.Fatalf("error wraps no sentinel: %v", err)
+			if n != 1 {
+				t.Fatalf("error wraps %d sentinels, want exactly one: %v", n, err)
+			}
+			return
 		}
 		if tok.Raw() != raw || tok2.Subject() != tok.Subject() {
 			t.Fatal("accepted token does not round-trip")

@@ -33,6 +33,7 @@ func newKeyIndex(set jwk.Set, log *slog.Logger) *keyIndex {
 				idx.refused = map[string]error{}
 			}
 			idx.refused[jk.KeyID()] = err
+			delete(idx.byKid, jk.KeyID()) // a good key sharing the kid is ambiguous too
 		case pk.kid == "":
 			idx.anon = append(idx.anon, pk)
 		default:

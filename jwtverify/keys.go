@@ -47,7 +47,8 @@ type StaticKeys struct {
 // NewStaticKeys builds a key source from any mix of jwk.Set, jwk.Key,
 // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey, *x509.Certificate and PEM
 // bytes (PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE blocks, any number). Private
-// keys are refused: pass the public half. Every key is checked (ErrWeakKey).
+// keys are refused (ErrConfig for crypto keys, ErrWeakKey for private JWKs):
+// pass the public half. Every key is checked (ErrWeakKey).
 //
 //	keys, err := jwtverify.NewStaticKeys(pemBytes)
 func NewStaticKeys(keys ...any) (*StaticKeys, error) {
@@ -190,6 +191,11 @@ func prepareJWK(jk jwk.Key) (*preparedKey, error) {
 		return nil, errNotForSignatures
 	}
 	pk := &preparedKey{kid: jk.KeyID(), alg: jk.Algorithm().String()}
+	switch jk.(type) {
+	case jwk.RSAPrivateKey, jwk.ECDSAPrivateKey, jwk.OKPPrivateKey:
+		// A published private key means anyone can sign with it.
+		return nil, fmt.Errorf("%w: key %q is a private key", ErrWeakKey, pk.kid)
+	}
 	raw, err := jwk.PublicRawKeyOf(jk)
 	if err != nil {
 		return nil, fmt.Errorf("%w: key %q: %v", ErrWeakKey, pk.kid, err)

@@ -1,10 +1,13 @@
 package jwtverify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -29,6 +32,9 @@ type Token struct {
 	iss, sub, jti string
 	aud           []string
 	exp, nbf, iat time.Time
+	// Presence flags: a NumericDate may denote time.Time's zero value
+	// (-62135596800), so IsZero cannot tell "absent" from "present".
+	hasExp, hasNbf, hasIat bool
 }
 
 // Raw returns the compact token as received.
@@ -89,7 +95,64 @@ func (t *Token) Claims() map[string]json.RawMessage {
 //
 //	var c struct{ Email string `json:"email"` }
 //	err := tok.Decode(&c)
-func (t *Token) Decode(v any) error { return json.Unmarshal(t.payload, v) }
+//
+// encoding/json matches member names case-insensitively and lets the last of
+// two equal names win, so a payload with both "sub" and "SUB" would decode to a
+// different subject than Subject reports. Decode refuses such payloads (an
+// object, at any depth, with two names equal under case folding) with
+// ErrMalformed.
+func (t *Token) Decode(v any) error {
+	if err := foldDuplicates(t.payload); err != nil {
+		return err
+	}
+	return json.Unmarshal(t.payload, v)
+}
+
+// foldDuplicates reports an object anywhere in doc (valid JSON) holding two
+// member names that encoding/json would map to the same struct field.
+func foldDuplicates(doc []byte) error {
+	type frame struct {
+		obj, wantName bool
+		names         []string
+	}
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+		}
+		top := len(stack) - 1
+		switch tok := tok.(type) {
+		case json.Delim:
+			switch tok {
+			case '{', '[':
+				stack = append(stack, frame{obj: tok == '{', wantName: tok == '{'})
+				continue
+			default:
+				stack = stack[:top]
+			}
+		case string:
+			if top >= 0 && stack[top].obj && stack[top].wantName {
+				for _, n := range stack[top].names {
+					if strings.EqualFold(n, tok) {
+						return fmt.Errorf("%w: payload has members %q and %q, which decode into one field", ErrMalformed, n, tok)
+					}
+				}
+				stack[top].names = append(stack[top].names, tok)
+				stack[top].wantName = false
+				continue
+			}
+		}
+		// A value ended: the enclosing object expects a name next.
+		if top = len(stack) - 1; top >= 0 && stack[top].obj {
+			stack[top].wantName = true
+		}
+	}
+}
 
 func find(ms []member, name string) (json.RawMessage, bool) {
 	for _, m := range ms {
@@ -117,10 +180,13 @@ func newToken(raw string, header Header, hdr []member, payload []byte, claims []
 			t.aud, err = audClaim(m)
 		case "exp":
 			t.exp, err = timeClaim(m)
+			t.hasExp = true
 		case "nbf":
 			t.nbf, err = timeClaim(m)
+			t.hasNbf = true
 		case "iat":
 			t.iat, err = timeClaim(m)
+			t.hasIat = true
 		}
 		if err != nil {
 			return nil, err
@@ -143,10 +209,24 @@ func audClaim(m member) ([]string, error) {
 		return []string{s}, err
 	}
 	var aud []string
-	if err := json.Unmarshal(m.value, &aud); err != nil || aud == nil {
+	if err := json.Unmarshal(m.value, &aud); err != nil || aud == nil || hasNull(m.value) {
 		return nil, fmt.Errorf("%w: claim \"aud\" is neither a string nor an array of strings", ErrMalformed)
 	}
 	return aud, nil
+}
+
+// hasNull reports a null anywhere in a valid JSON value (encoding/json decodes a
+// null array element into "" silently).
+func hasNull(v []byte) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			i = stringEnd(v, i) - 1
+		case 'n':
+			return true
+		}
+	}
+	return false
 }
 
 // timeClaim reads a NumericDate: a JSON number of seconds, possibly fractional.

@@ -262,6 +262,9 @@ func (v *Verifier) key(ctx context.Context, kid string, a algorithm) (*preparedK
 	if rerr != nil {
 		return nil, fmt.Errorf("%w: refresh for kid %q: %w", ErrKeySource, kid, rerr)
 	}
+	if set == nil {
+		return nil, fmt.Errorf("%w: refresh for kid %q returned no key set", ErrKeySource, kid)
+	}
 	return v.indexOf(set).lookup(kid, a)
 }
 
@@ -303,13 +306,13 @@ func (v *Verifier) checkClaims(t *Token) error {
 		}
 	}
 	now := v.now()
-	if !t.exp.IsZero() && !now.Before(t.exp.Add(v.leeway)) {
+	if t.hasExp && !now.Before(t.exp.Add(v.leeway)) {
 		return fmt.Errorf("%w: exp %s", ErrExpired, t.exp.UTC().Format(time.RFC3339))
 	}
-	if !t.nbf.IsZero() && now.Add(v.leeway).Before(t.nbf) {
+	if t.hasNbf && now.Add(v.leeway).Before(t.nbf) {
 		return fmt.Errorf("%w: nbf %s", ErrNotYetValid, t.nbf.UTC().Format(time.RFC3339))
 	}
-	if !t.iat.IsZero() && now.Add(v.leeway).Before(t.iat) {
+	if t.hasIat && now.Add(v.leeway).Before(t.iat) {
 		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
 	}
 	if v.issuer != "" && t.iss != v.issuer {
