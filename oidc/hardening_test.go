@@ -31,6 +31,14 @@ func TestTokenSourceNil(t *testing.T) {
 	c, _ := newClient(t, fake, nil)
 	_, err := c.TokenSource(nil, nil).Token(context.Background())
 	wantErr(t, err, oidc.ErrNoRefreshToken)
+	// Only a refresh token (e.g. restored from storage): refreshed at once.
+	a := newApp(t, fake, nil)
+	newBrowser(t, a).follow(a.srv.URL+"/private/", "")
+	l := onlyLogin(t, a)
+	tok, err := a.client.TokenSource(&oidc.Tokens{RefreshToken: l.Tokens.RefreshToken}, nil).Token(context.Background())
+	if err != nil || tok.AccessToken == "" || tok.AccessToken == l.Tokens.AccessToken {
+		t.Errorf("refresh-only source: %+v %v", tok, err)
+	}
 }
 
 // TestEmptyOptions checks that options given no value are refused rather than
