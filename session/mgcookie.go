@@ -23,7 +23,8 @@ const (
 )
 
 // Seal returns rec sealed for the mgsession cookie: standard base64 of a NaCl
-// secretbox (24-byte random nonce ‖ box) of the record's JSON.
+// secretbox (24-byte random nonce ‖ box) of the record's JSON without nomUsager,
+// as MilleGrilles seals it (the name lives in the Redis record only).
 func (g *MGSessions) Seal(ctx context.Context, rec *MGRecord) (string, error) {
 	key, err := g.secretKey(ctx, false)
 	if err != nil {
@@ -31,12 +32,13 @@ func (g *MGSessions) Seal(ctx context.Context, rec *MGRecord) (string, error) {
 	}
 	var nonce [nonceLen]byte
 	_, _ = rand.Read(nonce[:])
-	box := secretbox.Seal(nonce[:], encodeMG(rec), &nonce, key)
+	box := secretbox.Seal(nonce[:], encodeMGCookie(rec), &nonce, key)
 	return base64.StdEncoding.EncodeToString(box), nil
 }
 
 // Open reverses Seal. A value that is not base64, is truncated or was sealed with
 // another key is ErrCookie; a cookie that opens to a bad record is ErrCorrupt.
+// The record's NomUsager is empty unless the cookie carried one.
 func (g *MGSessions) Open(ctx context.Context, value string) (*MGRecord, error) {
 	if len(value) > maxMGCookie {
 		return nil, fmt.Errorf("%w: %s of %d bytes", ErrCookie, g.cfg.CookieName, len(value))
@@ -56,7 +58,7 @@ func (g *MGSessions) Open(ctx context.Context, value string) (*MGRecord, error) 
 			return nil, err
 		}
 		if msg, ok := secretbox.Open(nil, box[nonceLen:], &nonce, key); ok {
-			rec, err := decodeMG(msg)
+			rec, err := decodeMGFields(msg, true)
 			if err == nil && !validChallenge(rec.Challenge) {
 				err = fmt.Errorf("%w: sealed challenge %.50q", ErrCorrupt, rec.Challenge)
 			}

@@ -19,7 +19,7 @@ import (
 )
 
 // MGRecord is a MilleGrilles mgsession.<challenge> record. It is also the
-// content of the sealed mgsession cookie.
+// content of the sealed mgsession cookie, there without NomUsager.
 type MGRecord struct {
 	UserID     string `json:"user_id"`
 	Hostname   string `json:"hostname"`
@@ -205,8 +205,18 @@ func validChallenge(c string) bool {
 	return err == nil && len(b) == 32
 }
 
-// encodeMG writes rec as Python's json.dumps does, fields in MilleGrilles' order.
+// encodeMG writes the Redis record as Python's json.dumps does, fields in
+// MilleGrilles' order.
 func encodeMG(rec *MGRecord) []byte {
+	b := encodeMGCookie(rec)
+	b = append(b[:len(b)-1], `, "nomUsager": `...)
+	b = appendPyString(b, rec.NomUsager)
+	return append(b, '}')
+}
+
+// encodeMGCookie writes the sealed cookie's JSON: the record without nomUsager,
+// which MilleGrilles keeps in Redis only.
+func encodeMGCookie(rec *MGRecord) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"user_id": `...)
 	b = appendPyString(b, rec.UserID)
@@ -216,15 +226,17 @@ func encodeMG(rec *MGRecord) []byte {
 	b = appendPyString(b, rec.Challenge)
 	b = append(b, `, "expiration": `...)
 	b = strconv.AppendInt(b, rec.Expiration, 10)
-	b = append(b, `, "nomUsager": `...)
-	b = appendPyString(b, rec.NomUsager)
 	return append(b, '}')
 }
 
 // decodeMG parses a stored record strictly: every field present with its type,
 // names matched exactly (as Python and the eviction script read them), no other
 // or repeated field, nothing after it. The tombstone is ErrRevoked.
-func decodeMG(raw []byte) (*MGRecord, error) {
+func decodeMG(raw []byte) (*MGRecord, error) { return decodeMGFields(raw, false) }
+
+// decodeMGFields is decodeMG; with sealed set it reads the cookie's JSON, where
+// nomUsager is optional.
+func decodeMGFields(raw []byte, sealed bool) (*MGRecord, error) {
 	if len(raw) > maxMGRecord {
 		return nil, fmt.Errorf("%w: mgsession record of %d bytes", ErrCorrupt, len(raw))
 	}
@@ -243,8 +255,13 @@ func decodeMG(raw []byte) (*MGRecord, error) {
 		name string
 		dst  *string
 	}{{"user_id", &rec.UserID}, {"hostname", &rec.Hostname}, {"challenge", &rec.Challenge}, {"nomUsager", &rec.NomUsager}}
+	want := len(strs) + 1
 	for _, f := range strs {
 		v, ok := fields[f.name]
+		if !ok && sealed && f.name == "nomUsager" {
+			want--
+			continue
+		}
 		if !ok || len(v) == 0 || v[0] != '"' || json.Unmarshal(v, f.dst) != nil {
 			return nil, fmt.Errorf("%w: mgsession record lacks a string %q", ErrCorrupt, f.name)
 		}
@@ -255,7 +272,7 @@ func decodeMG(raw []byte) (*MGRecord, error) {
 	if rec.UserID == "" {
 		return nil, fmt.Errorf("%w: mgsession record has an empty user_id", ErrCorrupt)
 	}
-	if len(fields) != len(strs)+1 {
+	if len(fields) != want {
 		return nil, fmt.Errorf("%w: mgsession record has unknown fields", ErrCorrupt)
 	}
 	return &rec, nil

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/sesame-go/sesame/internal/redistest"
+	"golang.org/x/crypto/nacl/secretbox"
 )
 
 const seedChallenge = "Mjn48Bph7VMl0w_IbZqp79o_BQAJceFnZajh42lfV8g"
@@ -295,5 +297,29 @@ func TestMGDecodeExactNames(t *testing.T) {
 		if rec, err := decodeMG([]byte(in)); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %+v, %v; want ErrCorrupt", in, rec, err)
 		}
+	}
+}
+
+// MilleGrilles seals the cookie dict without nomUsager (only the Redis record
+// carries it): such a cookie must open, and Go's own cookies have that shape.
+func TestMGCookieWithoutNomUsager(t *testing.T) {
+	f := newMGFixture(t)
+	rec, goCookie := f.login(t, "u1")
+	pyJSON := `{"user_id": "u1", "hostname": "h.example", "challenge": "` + rec.Challenge + `", "expiration": ` + strconv.FormatInt(rec.Expiration, 10) + `}`
+	var key [32]byte
+	copy(key[:], bytes.Repeat([]byte{7}, 32))
+	var nonce [24]byte
+	nonce[0] = 1
+	sealed := base64.StdEncoding.EncodeToString(secretbox.Seal(nonce[:], []byte(pyJSON), &nonce, &key))
+	res := f.verify(sealed)
+	if res.StatusCode != 200 || res.Header.Get("X-User-Id") != "u1" || res.Header.Get("X-User-Name") != "name-u1" {
+		t.Errorf("Python-shaped cookie: %d %v", res.StatusCode, res.Header)
+	}
+
+	raw, _ := base64.StdEncoding.DecodeString(goCookie)
+	copy(nonce[:], raw)
+	msg, ok := secretbox.Open(nil, raw[24:], &nonce, &key)
+	if !ok || string(msg) != pyJSON {
+		t.Errorf("Go's sealed cookie holds %s, want %s", msg, pyJSON)
 	}
 }
