@@ -3,6 +3,7 @@ package jwtverify_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -434,5 +435,64 @@ func TestMiddlewareHeaderForms(t *testing.T) {
 				t.Fatalf("WWW-Authenticate = %q, want error=%q", got, tc.errCode)
 			}
 		})
+	}
+}
+
+// manyMembers is a JSON object of n distinct members plus extra (raw JSON
+// members, may be empty).
+func manyMembers(n int, extra string) string {
+	var sb strings.Builder
+	sb.WriteString("{")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, `"m%x":0,`, i)
+	}
+	sb.WriteString(extra + `}`)
+	return sb.String()
+}
+
+// TestManyMembers: past the linear scan's threshold, duplicates are still found.
+func TestManyMembers(t *testing.T) {
+	f := newFixture(t, jwtverify.Config{MaxTokenSize: 64 << 10})
+	hdr := `{"alg":"RS256","kid":"rsa-1"}`
+	base := `"iss":"` + testIssuer + `","sub":"alice","aud":"api","exp":1900000000`
+	for _, tc := range []struct {
+		name    string
+		payload string
+		want    error
+	}{
+		{"2000 members", manyMembers(2000, base), nil},
+		{"duplicate after 2000", manyMembers(2000, base+`,"m7":1`), jwtverify.ErrMalformed},
+		{"duplicate at 33", manyMembers(32, base+`,"m1f":1`), jwtverify.ErrMalformed},
+		{"duplicate exp late", manyMembers(100, base+`,"\u0065xp":1`), jwtverify.ErrMalformed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.v.Verify(context.Background(), signed(t, hdr, tc.payload))
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			onlySentinel(t, err, tc.want)
+		})
+	}
+	hdrMany := manyMembers(500, `"alg":"RS256","kid":"rsa-1","m3":1`)
+	_, err := f.v.Verify(context.Background(), signed(t, hdrMany, `{`+base+`}`))
+	onlySentinel(t, err, jwtverify.ErrMalformed)
+}
+
+// BenchmarkForgedManyMembers measures an unsigned token of the largest default
+// size packed with distinct members: the work an attacker gets for free, to
+// compare with a signature check (it was quadratic in the member count).
+func BenchmarkForgedManyMembers(b *testing.B) {
+	f := newFixture(b, jwtverify.Config{})
+	payload := manyMembers(1300, `"z":0`)
+	tok := b64(`{"alg":"RS256","kid":"rsa-1"}`) + "." + b64(payload) + ".AAAA"
+	if len(tok) > jwtverify.DefaultMaxTokenSize {
+		b.Fatalf("token of %d bytes", len(tok))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = f.v.Verify(context.Background(), tok)
 	}
 }

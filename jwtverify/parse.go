@@ -58,6 +58,10 @@ func decodeSeg(buf, seg []byte, name string) (out, rest []byte, err error) {
 	return buf[:n:n], buf[n:], nil
 }
 
+// linearMembers is how many members a linear duplicate scan handles before
+// members switches to a map.
+const linearMembers = 32
+
 // member is one top-level name/value pair of a JSON object, as raw bytes.
 type member struct {
 	name  string
@@ -83,6 +87,7 @@ func members(doc []byte, what string) ([]member, error) {
 		return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
 	}
 	ms := make([]member, 0, 12)
+	var seen map[string]struct{} // once there are more than linearMembers members
 	i = skipSpace(doc, i+1)
 	for i < len(doc) && doc[i] != '}' {
 		end := stringEnd(doc, i)
@@ -93,10 +98,23 @@ func members(doc []byte, what string) ([]member, error) {
 		i = skipSpace(doc, end)
 		i = skipSpace(doc, i+1) // the colon
 		vend := valueEnd(doc, i)
-		for _, m := range ms {
-			if m.name == name {
-				return nil, fmt.Errorf("%w: %s has duplicate member %q", ErrMalformed, what, name)
+		if seen == nil {
+			for _, m := range ms {
+				if m.name == name {
+					return nil, fmt.Errorf("%w: %s has duplicate member %q", ErrMalformed, what, name)
+				}
 			}
+			if len(ms) == linearMembers { // past this, a linear scan is quadratic work an attacker controls
+				seen = make(map[string]struct{}, 4*linearMembers)
+				for _, m := range ms {
+					seen[m.name] = struct{}{}
+				}
+			}
+		} else if _, dup := seen[name]; dup {
+			return nil, fmt.Errorf("%w: %s has duplicate member %q", ErrMalformed, what, name)
+		}
+		if seen != nil {
+			seen[name] = struct{}{}
 		}
 		ms = append(ms, member{name: name, value: trimValue(doc[i:vend])})
 		i = skipSpace(doc, vend)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unsafe"
 )
 
@@ -113,7 +114,7 @@ func (t *Token) Decode(v any) error {
 func foldDuplicates(doc []byte) error {
 	type frame struct {
 		obj, wantName bool
-		names         []string
+		names         map[string]string // folded -> as written
 	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	var stack []frame
@@ -136,14 +137,15 @@ func foldDuplicates(doc []byte) error {
 				stack = stack[:top]
 			}
 		case string:
-			if top >= 0 && stack[top].obj && stack[top].wantName {
-				for _, n := range stack[top].names {
-					if strings.EqualFold(n, tok) {
-						return fmt.Errorf("%w: payload has members %q and %q, which decode into one field", ErrMalformed, n, tok)
-					}
+			if f := &stack[top]; f.obj && f.wantName {
+				k := foldKey(tok)
+				if prev, dup := f.names[k]; dup {
+					return fmt.Errorf("%w: payload has members %q and %q, which decode into one field", ErrMalformed, prev, tok)
 				}
-				stack[top].names = append(stack[top].names, tok)
-				stack[top].wantName = false
+				if f.names == nil {
+					f.names = map[string]string{}
+				}
+				f.names[k], f.wantName = tok, false
 				continue
 			}
 		}
@@ -152,6 +154,22 @@ func foldDuplicates(doc []byte) error {
 			stack[top].wantName = true
 		}
 	}
+}
+
+// foldKey maps every rune to the smallest rune of its case-folding orbit, so
+// foldKey(a) == foldKey(b) exactly when strings.EqualFold(a, b), the matching
+// encoding/json applies to field names.
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
 }
 
 func find(ms []member, name string) (json.RawMessage, bool) {
