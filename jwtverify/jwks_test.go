@@ -68,6 +68,11 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
+// settle waits for the fetch in flight, if any, to finish. Call it only right
+// after a fetch started (the mocked clock unmoved): within the cooldown Refresh
+// joins a fetch in flight and never starts one.
+func (r *remote) settle() { _, _ = r.jwks.Refresh(context.Background()) }
+
 // waitFetches waits (bounded) for the server to have seen n fetches.
 func waitFetches(t *testing.T, srv *jwttest.Server, n int64) {
 	t.Helper()
@@ -242,6 +247,7 @@ func TestRemoteJWKSMaxAge(t *testing.T) {
 		t.Fatalf("after max-age (stale served while refreshing): %v", err)
 	}
 	waitFetches(t, r.srv, 2)
+	r.settle()
 
 	// max-age=1 is clamped up to MinRefresh.
 	r.srv.SetCacheControl("max-age=1")
@@ -272,6 +278,7 @@ func TestRemoteJWKSStaleWhileError(t *testing.T) {
 			t.Fatalf("stale set not served: %v", err)
 		}
 		waitFetches(t, r.srv, int64(2+i))
+		r.settle()
 	}
 	if n := strings.Count(r.logs.String(), "JWKS fetch failed"); n != 1 {
 		t.Fatalf("outage logged %d times, want once:\n%s", n, r.logs)
