@@ -224,7 +224,7 @@ func TestMGOutageAndSecret(t *testing.T) {
 	}
 }
 
-func evictFixture(t *testing.T, client redis.UniversalClient) {
+func evictFixture(t *testing.T, client redis.UniversalClient, nodes ...*redistest.Server) {
 	t.Helper()
 	ctx := context.Background()
 	secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
@@ -242,9 +242,21 @@ func evictFixture(t *testing.T, client redis.UniversalClient) {
 	foreignWeb := "auth.aiohttp_" + strings.Repeat("f", 32)
 	client.Set(ctx, foreignWeb, `{"created": 1, "session": {"userId": "alice", "x": [1]}}`, time.Hour)
 
+	for _, node := range nodes {
+		node.Client.ConfigResetStat(ctx)
+	}
 	n, err := g.EvictUser(ctx, "alice")
 	if err != nil || n != 4 {
 		t.Errorf("EvictUser = %d, %v; want 4", n, err)
+	}
+	var keys, scans int
+	for _, node := range nodes {
+		info := node.Client.Info(ctx, "commandstats").Val()
+		keys += strings.Count(info, "cmdstat_keys:")
+		scans += strings.Count(info, "cmdstat_scan:")
+	}
+	if keys != 0 || scans == 0 {
+		t.Errorf("EvictUser ran KEYS on %d nodes, SCAN on %d", keys, scans)
 	}
 	gone := []string{"mgsession." + mine.Challenge, "auth.aiohttp_" + aliceWeb, foreignMG, foreignWeb}
 	kept := []string{"mgsession." + theirs.Challenge, "auth.aiohttp_" + bobWeb}
@@ -260,9 +272,15 @@ func evictFixture(t *testing.T, client redis.UniversalClient) {
 	}
 }
 
-func TestEvictUser(t *testing.T) { evictFixture(t, redistest.Start(t).Client) }
+func TestEvictUser(t *testing.T) {
+	srv := redistest.Start(t)
+	evictFixture(t, srv.Client, srv)
+}
 
-func TestEvictUserCluster(t *testing.T) { evictFixture(t, redistest.StartCluster(t).Client) }
+func TestEvictUserCluster(t *testing.T) {
+	c := redistest.StartCluster(t)
+	evictFixture(t, c.Client, c.Nodes...)
+}
 
 // A logout that cannot tombstone the record must not drop the cookie: the
 // session would live on in Redis while the user believes it ended.
