@@ -139,10 +139,13 @@ func TestTokenAccessors(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	keys, _ := jwtverify.NewStaticKeys(sharedIssuer().PublicJWKS())
 	for name, cfg := range map[string]jwtverify.Config{
-		"none":          {Algorithms: []string{"none"}},
-		"unknown":       {Algorithms: []string{"RS1"}},
-		"alias to none": {AlgorithmAliases: map[string]string{"x": "none"}},
-		"alias outside": {AlgorithmAliases: map[string]string{"x": "ES256"}},
+		"none":                       {Algorithms: []string{"none"}},
+		"unknown":                    {Algorithms: []string{"RS1"}},
+		"alias to none":              {AlgorithmAliases: map[string]string{"x": "none"}},
+		"alias outside":              {AlgorithmAliases: map[string]string{"x": "ES256"}},
+		"alias renames an algorithm": {Algorithms: []string{"RS256", "ES256"}, AlgorithmAliases: map[string]string{"ES256": "RS256"}},
+		"alias named none":           {AlgorithmAliases: map[string]string{"None": "RS256"}},
+		"empty alias":                {AlgorithmAliases: map[string]string{"": "RS256"}},
 	} {
 		if _, err := jwtverify.New(keys, cfg); !errors.Is(err, jwtverify.ErrConfig) {
 			t.Errorf("%s: err = %v, want ErrConfig", name, err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"reflect"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -136,8 +137,11 @@ func algTable(names []string, aliases map[string]string) (map[string]algorithm, 
 		t[n] = a
 	}
 	for alias, n := range aliases {
+		if _, isAlg := lookupAlg(alias); isAlg || alias == "" || strings.EqualFold(alias, "none") {
+			return nil, fmt.Errorf("%w: alias %q would rename an algorithm", ErrConfig, alias)
+		}
 		a, ok := t[n]
-		if !ok || alias == "" {
+		if !ok {
 			return nil, fmt.Errorf("%w: alias %q names %q, which is not in Algorithms", ErrConfig, alias, n)
 		}
 		t[alias] = a
