@@ -72,6 +72,9 @@ func (m *Manager) setCookie(h http.Header, id string, maxAge time.Duration) {
 		b.WriteString("; Secure")
 	}
 	h.Add("Set-Cookie", b.String())
+	// A shared cache must not hand this Set-Cookie to another visitor: Vary
+	// alone does not stop it for visitors that, like the first, send no cookie.
+	h.Add("Cache-Control", `no-cache="Set-Cookie"`)
 	h.Add("Vary", "Cookie")
 }
 

@@ -28,6 +28,9 @@ func TestCookieAttributes(t *testing.T) {
 			if got, want := res.Header.Get("Set-Cookie"), strings.Replace(tt.want, "%s", id, 1); got != want {
 				t.Errorf("got  %s\nwant %s", got, want)
 			}
+			if cc, v := res.Header.Get("Cache-Control"), res.Header.Get("Vary"); cc != `no-cache="Set-Cookie"` || v != "Cookie" {
+				t.Errorf("a response setting the session cookie is cacheable: Cache-Control %q, Vary %q", cc, v)
+			}
 		})
 	}
 }
