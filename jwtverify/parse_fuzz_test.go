@@ -3,8 +3,20 @@ package jwtverify
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
+
+// manyNames is an object of n distinct members, then extra.
+func manyNames(n int, extra string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, `"n%d":%d,`, i, i)
+	}
+	return b.String() + extra + "}"
+}
 
 // FuzzMembers checks the object splitter against encoding/json: whenever it
 // accepts a document, encoding/json reads the same names to the same values.
@@ -12,6 +24,7 @@ func FuzzMembers(f *testing.F) {
 	for _, s := range []string{
 		`{}`, ` { "a" : 1 , "b":[1,{"c":"}"}],"d":"x\"y" } `, `{"a":1,"a":2}`, `{"\u0061":1,"a":2}`,
 		`{"a":{"b":{"c":[[]]}}}`, `[1]`, `"s"`, `{"a":1}x`, "{\"\xff\":1}", `{"a":true,"b":null,"c":-1.5e3}`,
+		manyNames(40, `"n3":2`), manyNames(40, `"z":2`),
 	} {
 		f.Add([]byte(s))
 	}
@@ -42,6 +55,55 @@ func FuzzMembers(f *testing.F) {
 			if !bytes.Equal(ja, jb) {
 				t.Fatalf("member %q = %s, encoding/json says %s", m.name, ja, jb)
 			}
+		}
+	})
+}
+
+// FuzzFoldKey checks that foldKey matches strings.EqualFold, the equivalence
+// encoding/json uses to match member names to struct fields.
+func FuzzFoldKey(f *testing.F) {
+	for _, p := range [][2]string{{"sub", "SUB"}, {"sub", "ſub"}, {"k", "\u212a"}, {"σ", "ς"}, {"a", "b"}, {"ǅ", "ǆ"}, {"", ""}} {
+		f.Add(p[0], p[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if (foldKey(a) == foldKey(b)) != strings.EqualFold(a, b) {
+			t.Fatalf("foldKey(%q) = %q, foldKey(%q) = %q, EqualFold %v", a, foldKey(a), b, foldKey(b), strings.EqualFold(a, b))
+		}
+	})
+}
+
+// FuzzFoldDuplicates checks the duplicate finder of Token.Decode against a
+// pairwise EqualFold over an object's top-level names.
+func FuzzFoldDuplicates(f *testing.F) {
+	for _, s := range []string{`{"a":1,"A":2}`, `{"a":{"b":1,"B":2}}`, `{"a":[{"b":1},{"b":2}]}`, `{"s":1,"ſ":2}`, manyNames(40, `"N7":1`), `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var top map[string]json.RawMessage
+		if !json.Valid(doc) {
+			return
+		}
+		err := foldDuplicates(doc)
+		ms, merr := members(doc, "doc")
+		if json.Unmarshal(doc, &top) != nil || merr != nil {
+			return // not an object, or exact duplicates (members refuses those)
+		}
+		dup := false
+		for i := range ms {
+			for j := i + 1; j < len(ms); j++ {
+				dup = dup || strings.EqualFold(ms[i].name, ms[j].name)
+			}
+		}
+		if dup && err == nil {
+			t.Fatalf("top-level folded duplicate not found in %q", doc)
+		}
+		if !dup && err != nil {
+			for _, m := range ms {
+				if foldDuplicates(m.value) != nil {
+					return // a nested duplicate
+				}
+			}
+			t.Fatalf("false duplicate in %q: %v", doc, err)
 		}
 	})
 }

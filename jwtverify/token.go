@@ -137,6 +137,9 @@ func foldDuplicates(doc []byte) error {
 				stack = stack[:top]
 			}
 		case string:
+			if top < 0 {
+				continue // a bare string document
+			}
 			if f := &stack[top]; f.obj && f.wantName {
 				k := foldKey(tok)
 				if prev, dup := f.names[k]; dup {
