@@ -60,14 +60,19 @@ func FuzzSessionCookie(f *testing.F) {
 	})
 }
 
-// FuzzMGRecord: decodeMG never panics and fails with ErrCorrupt or ErrRevoked.
+// FuzzMGRecord: decodeMG, and its cookie variant, never panic and fail with
+// ErrCorrupt or ErrRevoked.
 func FuzzMGRecord(f *testing.F) {
 	seed, _ := os.ReadFile("testdata/seed_mgsession.json")
 	f.Add(seed)
 	f.Add([]byte(`{"invalide": true}`))
 	f.Add([]byte(`{"invalide": false}`))
 	f.Add([]byte(`{"user_id": 1}`))
+	f.Add([]byte(`{"user_id": "u", "hostname": "h", "challenge": "c", "expiration": 1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := decodeMGFields(data, true); err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrRevoked) {
+			t.Fatalf("sealed: %v", err)
+		}
 		rec, err := decodeMG(data)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrRevoked) {
