@@ -305,7 +305,7 @@ func sameSet(a, b jwk.Set) bool {
 // checkClaims runs the claim checks; it runs for cached tokens too.
 func (v *Verifier) checkClaims(t *Token) error {
 	for _, name := range v.required {
-		if _, ok := find(t.claims, name); !ok {
+		if !slices.ContainsFunc(t.claims, func(m member) bool { return m.name == name }) {
 			return fmt.Errorf("%w: %q", ErrMissingClaim, name)
 		}
 	}
