@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -494,5 +495,29 @@ func BenchmarkForgedManyMembers(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = f.v.Verify(context.Background(), tok)
+	}
+}
+
+// TestRemoteJWKSRedactsPassword: a URL's password stays out of errors and logs.
+func TestRemoteJWKSRedactsPassword(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	var logs strings.Builder
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1)
+	jwks, err := jwtverify.NewRemoteJWKS(u, jwtverify.RemoteJWKSConfig{
+		InsecureAllowHTTP: true,
+		Logger:            slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = jwks.Keys(context.Background())
+	if !errors.Is(err, jwtverify.ErrKeySource) {
+		t.Fatalf("err = %v, want ErrKeySource", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") || strings.Contains(logs.String(), "s3cret") {
+		t.Fatalf("password leaked: %v\n%s", err, logs.String())
 	}
 }

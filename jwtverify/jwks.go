@@ -61,9 +61,10 @@ const (
 // for an unknown kid at most once per RefreshCooldown, single-flight: a thousand
 // requests with the same unknown kid cause one fetch.
 type RemoteJWKS struct {
-	url string
-	cfg RemoteJWKSConfig
-	hc  *http.Client
+	url    string
+	logURL string // url without its password, for errors and logs
+	cfg    RemoteJWKSConfig
+	hc     *http.Client
 
 	mu          sync.Mutex
 	set         jwk.Set
@@ -120,7 +121,7 @@ func NewRemoteJWKS(rawURL string, cfg RemoteJWKSConfig) (*RemoteJWKS, error) {
 			return nil
 		}
 	}
-	return &RemoteJWKS{url: u.String(), cfg: cfg, hc: hc}, nil
+	return &RemoteJWKS{url: u.String(), logURL: u.Redacted(), cfg: cfg, hc: hc}, nil
 }
 
 func setDefault[T int64 | time.Duration](p *T, def T) {
@@ -218,18 +219,18 @@ func (r *RemoteJWKS) finish(call *fetchCall, set jwk.Set, ttl time.Duration, err
 	defer close(call.done)
 	r.inflight = nil
 	if err != nil {
-		err = fmt.Errorf("%w: %s: %w", ErrKeySource, r.url, err)
+		err = fmt.Errorf("%w: %s: %w", ErrKeySource, r.logURL, err)
 		r.lastErr = err
 		if !r.failing {
 			r.failing = true
 			r.cfg.Logger.Warn("jwtverify: JWKS fetch failed; serving the last good set while it lasts",
-				"url", r.url, "err", err, "stale_until", r.staleUntil)
+				"url", r.logURL, "err", err, "stale_until", r.staleUntil)
 		}
 		call.err = err
 		return
 	}
 	if r.failing {
-		r.cfg.Logger.Info("jwtverify: JWKS fetch recovered", "url", r.url)
+		r.cfg.Logger.Info("jwtverify: JWKS fetch recovered", "url", r.logURL)
 	}
 	now := r.cfg.Now()
 	r.set, r.failing, r.lastErr = set, false, nil
