@@ -114,3 +114,42 @@ func TestMiddlewareCustomErrorHandler(t *testing.T) {
 		t.Fatalf("status %d, err %v", rec.Code, got)
 	}
 }
+
+// TestMiddlewareHeaderForms: RFC 6750 credentials are "Bearer" 1*SP token,
+// the scheme in any case; anything else is invalid_request.
+func TestMiddlewareHeaderForms(t *testing.T) {
+	f := newFixture(t, jwtverify.Config{})
+	good := f.iss.Mint(claims())
+	h := jwtverify.Middleware(f.v)(whoami)
+	for _, tc := range []struct {
+		name, header string
+		status       int
+		errCode      string
+	}{
+		{"lowercase", "bearer " + good, 200, ""},
+		{"uppercase", "BEARER " + good, 200, ""},
+		{"several spaces", "Bearer   " + good, 200, ""},
+		{"tab", "Bearer\t" + good, 401, "invalid_request"},
+		{"tab after space", "Bearer \t" + good, 401, "invalid_request"},
+		{"leading space", " Bearer " + good, 401, "invalid_request"},
+		{"padded token", "Bearer " + good + "==", 401, "invalid_token"},
+		{"token with =", "Bearer abc=def", 401, "invalid_token"},
+		{"other scheme", "Token " + good, 401, "invalid_request"},
+		{"Bearer prefix of a word", "Bearerx " + good, 401, "invalid_request"},
+		{"two tokens", "Bearer " + good + " x", 401, "invalid_request"},
+		{"NUL", "Bearer " + good + "\x00", 401, "invalid_token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/", nil)
+			req.Header.Set("Authorization", tc.header)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tc.status)
+			}
+			if got := rec.Header().Get("WWW-Authenticate"); tc.errCode != "" && !strings.Contains(got, `error="`+tc.errCode+`"`) {
+				t.Fatalf("WWW-Authenticate = %q, want error=%q", got, tc.errCode)
+			}
+		})
+	}
+}
