@@ -103,10 +103,30 @@ func (t *Token) Claims() map[string]json.RawMessage {
 // object, at any depth, with two names equal under case folding) with
 // ErrMalformed.
 func (t *Token) Decode(v any) error {
-	if err := foldDuplicates(t.payload); err != nil {
+	if err := t.checkFold(); err != nil {
 		return err
 	}
 	return json.Unmarshal(t.payload, v)
+}
+
+// checkFold refuses names that encoding/json would fold into one field. A flat
+// payload (one object, the common case) is checked on the members already split;
+// nested objects take the full pass.
+func (t *Token) checkFold() error {
+	if bytes.Count(t.payload, []byte{'{'}) > 1 {
+		return foldDuplicates(t.payload)
+	}
+	if len(t.claims) > 32 {
+		return foldDuplicates(t.payload)
+	}
+	for i, a := range t.claims {
+		for _, b := range t.claims[i+1:] {
+			if strings.EqualFold(a.name, b.name) {
+				return fmt.Errorf("%w: payload has members %q and %q, which decode into one field", ErrMalformed, a.name, b.name)
+			}
+		}
+	}
+	return nil
 }
 
 // foldDuplicates reports an object anywhere in doc (valid JSON) holding two
