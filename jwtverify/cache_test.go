@@ -172,3 +172,32 @@ func TestAlgorithmAlias(t *testing.T) {
 		t.Fatalf("unlisted URI: %v", err)
 	}
 }
+
+// TestCacheSurvivesUnchangedRefresh: a refresh that returns the same keys in a
+// new set keeps cache entries (only a key that left or changed kills them).
+func TestCacheSurvivesUnchangedRefresh(t *testing.T) {
+	iss := sharedIssuer()
+	src := &swappable{}
+	src.put(iss.PublicJWKS())
+	v, _ := jwtverify.New(src, jwtverify.Config{Now: newClock().Now})
+	ctx := context.Background()
+	tok := iss.Mint(claims())
+	first, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.put(iss.PublicJWKS()) // a fresh copy of the same keys
+	again, err := v.Verify(ctx, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first {
+		t.Fatal("an unchanged refresh emptied the cache")
+	}
+	// A different key under the same kid is a different key.
+	other := otherIssuer().PublicJWKS()
+	src.put(other)
+	if _, err := v.Verify(ctx, tok); !errors.Is(err, jwtverify.ErrSignature) {
+		t.Fatalf("same kid, new key material: err = %v, want ErrSignature", err)
+	}
+}

@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,8 +19,10 @@ type keyIndex struct {
 }
 
 // newKeyIndex prepares every key of set. Refused keys are remembered so a token
-// naming one gets ErrWeakKey rather than a misleading ErrUnknownKey.
-func newKeyIndex(set jwk.Set, log *slog.Logger) *keyIndex {
+// naming one gets ErrWeakKey rather than a misleading ErrUnknownKey. A key equal
+// to one of prev (same kid, alg and key material) keeps prev's *preparedKey, so
+// cache entries survive a refresh that did not change their key.
+func newKeyIndex(set jwk.Set, log *slog.Logger, prev *keyIndex) *keyIndex {
 	idx := &keyIndex{set: set, size: set.Len(), byKid: make(map[string]*preparedKey, set.Len())}
 	for i := 0; i < set.Len(); i++ {
 		jk, _ := set.Key(i)
@@ -37,6 +40,11 @@ func newKeyIndex(set jwk.Set, log *slog.Logger) *keyIndex {
 		case pk.kid == "":
 			idx.anon = append(idx.anon, pk)
 		default:
+			if prev != nil {
+				if old, ok := prev.byKid[pk.kid]; ok && old.equal(pk) {
+					pk = old
+				}
+			}
 			if _, dup := idx.byKid[pk.kid]; dup {
 				// Two keys under one kid: neither can be chosen safely.
 				delete(idx.byKid, pk.kid)
@@ -104,6 +112,24 @@ func (idx *keyIndex) has(pk *preparedKey) bool {
 		if k == pk {
 			return true
 		}
+	}
+	return false
+}
+
+// equal reports whether two prepared keys are the same key for the same use.
+func (k *preparedKey) equal(o *preparedKey) bool {
+	if k.kid != o.kid || k.alg != o.alg || k.kty != o.kty || k.curve != o.curve {
+		return false
+	}
+	switch k.kty {
+	case ktyRSA:
+		return k.rsa.Equal(o.rsa)
+	case ktyEC:
+		return k.ec.Equal(o.ec)
+	case ktyOKP:
+		return k.ed.Equal(o.ed)
+	case ktyOct:
+		return subtle.ConstantTimeCompare(k.secret, o.secret) == 1
 	}
 	return false
 }

@@ -291,7 +291,7 @@ func (v *Verifier) indexOf(set jwk.Set) *keyIndex {
 	if cur := v.idx.Load(); cur != nil && sameSet(cur.set, set) && cur.size == set.Len() {
 		return cur
 	}
-	idx := newKeyIndex(set, v.log)
+	idx := newKeyIndex(set, v.log, v.idx.Load())
 	v.idx.Store(idx)
 	return idx
 }
