@@ -73,31 +73,40 @@ type member struct {
 // (compared after unescaping), which encoding/json would silently accept with the
 // last one winning: a classic way to make two parsers disagree about a claim.
 //
-// The split runs over input that json.Valid has accepted, so it only has to
-// track strings and nesting; escaped names are unescaped by encoding/json.
-func members(doc []byte, what string) ([]member, error) {
+// The top level is read strictly here (strings, numbers and literals checked to
+// the JSON grammar) because it is the hot path of every verification; nested
+// arrays and objects, rare in claims, are checked by json.Valid. FuzzMembers
+// holds this to encoding/json's verdict on every input.
+func members(doc []byte, what string, ms []member) ([]member, error) {
 	if !utf8.Valid(doc) {
 		return nil, fmt.Errorf("%w: %s is not valid UTF-8", ErrMalformed, what)
-	}
-	if !json.Valid(doc) {
-		return nil, fmt.Errorf("%w: %s is not valid JSON", ErrMalformed, what)
 	}
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
 		return nil, fmt.Errorf("%w: %s is not a JSON object", ErrMalformed, what)
 	}
-	ms := make([]member, 0, 12)
 	var seen map[string]struct{} // once there are more than linearMembers members
 	i = skipSpace(doc, i+1)
-	for i < len(doc) && doc[i] != '}' {
-		end := stringEnd(doc, i)
+	if i < len(doc) && doc[i] == '}' {
+		return ms, trailing(doc, i+1, what)
+	}
+	for {
+		end, ok := scanString(doc, i)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s: bad member name at offset %d", ErrMalformed, what, i)
+		}
 		name, err := unquote(doc[i:end])
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s member name: %v", ErrMalformed, what, err)
 		}
-		i = skipSpace(doc, end)
-		i = skipSpace(doc, i+1) // the colon
-		vend := valueEnd(doc, i)
+		if i = skipSpace(doc, end); i >= len(doc) || doc[i] != ':' {
+			return nil, fmt.Errorf("%w: %s: want ':' at offset %d", ErrMalformed, what, i)
+		}
+		i = skipSpace(doc, i+1)
+		vend, ok := scanValue(doc, i)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s: bad value of %q", ErrMalformed, what, name)
+		}
 		if seen == nil {
 			for _, m := range ms {
 				if m.name == name {
@@ -116,13 +125,25 @@ func members(doc []byte, what string) ([]member, error) {
 		if seen != nil {
 			seen[name] = struct{}{}
 		}
-		ms = append(ms, member{name: name, value: trimValue(doc[i:vend])})
+		ms = append(ms, member{name: name, value: doc[i:vend]})
 		i = skipSpace(doc, vend)
-		if i < len(doc) && doc[i] == ',' {
+		switch {
+		case i < len(doc) && doc[i] == ',':
 			i = skipSpace(doc, i+1)
+		case i < len(doc) && doc[i] == '}':
+			return ms, trailing(doc, i+1, what)
+		default:
+			return nil, fmt.Errorf("%w: %s: want ',' or '}' at offset %d", ErrMalformed, what, i)
 		}
 	}
-	return ms, nil
+}
+
+// trailing refuses anything but whitespace after the object.
+func trailing(doc []byte, i int, what string) error {
+	if skipSpace(doc, i) != len(doc) {
+		return fmt.Errorf("%w: %s has data after the object", ErrMalformed, what)
+	}
+	return nil
 }
 
 func skipSpace(b []byte, i int) int {
@@ -130,57 +151,6 @@ func skipSpace(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// stringEnd returns the index just past the JSON string starting at b[i] == '"'.
-func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return len(b)
-}
-
-// valueEnd returns the index just past the JSON value starting at b[i].
-func valueEnd(b []byte, i int) int {
-	depth := 0
-	for j := i; j < len(b); j++ {
-		switch c := b[j]; c {
-		case '"':
-			j = stringEnd(b, j) - 1
-			if depth == 0 {
-				return j + 1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 { // end of the enclosing object
-				return j
-			}
-			depth--
-			if depth == 0 {
-				return j + 1
-			}
-		case ',':
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return len(b)
-}
-
-// trimValue drops trailing whitespace from a scalar value's raw bytes.
-func trimValue(v []byte) []byte {
-	n := len(v)
-	for n > 0 && (v[n-1] == ' ' || v[n-1] == '\t' || v[n-1] == '\n' || v[n-1] == '\r') {
-		n--
-	}
-	return v[:n]
 }
 
 // unquote returns the string a raw JSON string literal denotes. Without escapes

@@ -21,6 +21,14 @@ type Header struct {
 	Typ string
 }
 
+// tokenStorage holds a Token with room for its header and claims, so a typical
+// token costs one allocation.
+type tokenStorage struct {
+	tok    Token
+	hdr    [4]member
+	claims [16]member
+}
+
 // Token is a verified JWT. It is immutable and safe to share: a repeat token may
 // be answered with the same *Token from the verified-signature cache.
 type Token struct {
@@ -32,6 +40,7 @@ type Token struct {
 
 	iss, sub, jti string
 	aud           []string
+	aud1          [1]string // backs aud when the token wrote a single string
 	exp, nbf, iat time.Time
 	// Presence flags: a NumericDate may denote time.Time's zero value
 	// (-62135596800), so IsZero cannot tell "absent" from "present".
@@ -206,8 +215,8 @@ func find(ms []member, name string) (json.RawMessage, bool) {
 
 // newToken reads the registered claims out of the payload members; a registered
 // claim of the wrong JSON type makes the token malformed.
-func newToken(raw string, header Header, hdr []member, payload []byte, claims []member) (*Token, error) {
-	t := &Token{raw: raw, header: header, hdr: hdr, payload: payload, claims: claims}
+func newToken(t *Token, raw string, header Header, hdr []member, payload []byte, claims []member) (*Token, error) {
+	*t = Token{raw: raw, header: header, hdr: hdr, payload: payload, claims: claims}
 	var err error
 	for _, m := range claims {
 		switch m.name {
@@ -218,7 +227,7 @@ func newToken(raw string, header Header, hdr []member, payload []byte, claims []
 		case "jti":
 			t.jti, err = stringClaim(m)
 		case "aud":
-			t.aud, err = audClaim(m)
+			t.aud, err = audClaim(m, &t.aud1)
 		case "exp":
 			t.exp, err = timeClaim(m)
 			t.hasExp = true
@@ -244,10 +253,11 @@ func stringClaim(m member) (string, error) {
 	return s, nil
 }
 
-func audClaim(m member) ([]string, error) {
+func audClaim(m member, one *[1]string) ([]string, error) {
 	if len(m.value) > 0 && m.value[0] == '"' {
 		s, err := stringClaim(m)
-		return []string{s}, err
+		one[0] = s
+		return one[:], err
 	}
 	var aud []string
 	if err := json.Unmarshal(m.value, &aud); err != nil || aud == nil || hasNull(m.value) {
@@ -262,7 +272,8 @@ func hasNull(v []byte) bool {
 	for i := 0; i < len(v); i++ {
 		switch v[i] {
 		case '"':
-			i = stringEnd(v, i) - 1
+			end, _ := scanString(v, i)
+			i = end - 1
 		case 'n':
 			return true
 		}

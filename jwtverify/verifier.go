@@ -197,11 +197,12 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 	if err != nil {
 		return nil, nil, err
 	}
-	hdr, header, a, err := v.parseHeader(c.header)
+	st := new(tokenStorage) // the token and its member lists in one allocation
+	hdr, header, a, err := v.parseHeader(c.header, st.hdr[:0])
 	if err != nil {
 		return nil, nil, err
 	}
-	claims, err := members(c.payload, "payload")
+	claims, err := members(c.payload, "payload", st.claims[:0])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -212,7 +213,7 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 	if !a.verify(key, c.signingInput, c.sig) {
 		return nil, nil, fmt.Errorf("%w: %s with key %q", ErrSignature, a.name, key.kid)
 	}
-	tok, err := newToken(raw, header, hdr, c.payload, claims)
+	tok, err := newToken(&st.tok, raw, header, hdr, c.payload, claims)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,9 +225,9 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 
 // parseHeader reads alg, kid, typ and crit. jku, x5u, jwk and x5c are never read:
 // a token does not get to say where its key comes from.
-func (v *Verifier) parseHeader(b []byte) ([]member, Header, algorithm, error) {
+func (v *Verifier) parseHeader(b []byte, buf []member) ([]member, Header, algorithm, error) {
 	var h Header
-	hdr, err := members(b, "header")
+	hdr, err := members(b, "header", buf)
 	if err != nil {
 		return nil, h, algorithm{}, err
 	}
