@@ -59,7 +59,11 @@ func NewStaticKeys(keys ...any) (*StaticKeys, error) {
 			return nil, err
 		}
 		for _, jk := range jks {
-			if _, err := prepareJWK(jk); err != nil {
+			_, err := prepareJWK(jk)
+			if errors.Is(err, errNotForSignatures) {
+				continue // an encryption key of a mixed JWKS: not ours to use
+			}
+			if err != nil {
 				return nil, err
 			}
 			if err := set.AddKey(jk); err != nil {
@@ -68,7 +72,7 @@ func NewStaticKeys(keys ...any) (*StaticKeys, error) {
 		}
 	}
 	if set.Len() == 0 {
-		return nil, fmt.Errorf("%w: no keys", ErrConfig)
+		return nil, fmt.Errorf("%w: no signature keys", ErrConfig)
 	}
 	return &StaticKeys{set: set}, nil
 }

@@ -188,3 +188,30 @@ func TestWeakKeysRefused(t *testing.T) {
 		t.Fatalf("the good key of the same set: %v", err)
 	}
 }
+
+// TestStaticKeysSkipsEncryptionKeys: a JWKS mixing signature and encryption keys
+// (as many IdPs publish) loads, keeping only the signature keys.
+func TestStaticKeysSkipsEncryptionKeys(t *testing.T) {
+	iss := sharedIssuer()
+	set := iss.PublicJWKS()
+	enc, err := jwk.FromRaw(iss.PublicKey(jwttest.KidEC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = enc.Set(jwk.KeyIDKey, "enc-1")
+	_ = enc.Set(jwk.KeyUsageKey, "enc")
+	_ = set.AddKey(enc)
+	keys, err := jwtverify.NewStaticKeys(set)
+	if err != nil {
+		t.Fatalf("NewStaticKeys with an enc key in the set: %v", err)
+	}
+	v, _ := jwtverify.New(keys, jwtverify.Config{Algorithms: []string{"ES256"}, Now: newClock().Now})
+	if _, err := v.Verify(context.Background(), iss.Mint(claims(), jwttest.WithAlg("ES256"), jwttest.WithHeader("kid", "enc-1"))); !errors.Is(err, jwtverify.ErrUnknownKey) {
+		t.Fatalf("token naming the encryption key: err = %v, want ErrUnknownKey", err)
+	}
+	onlyEnc := jwk.NewSet()
+	_ = onlyEnc.AddKey(enc)
+	if _, err := jwtverify.NewStaticKeys(onlyEnc); !errors.Is(err, jwtverify.ErrConfig) {
+		t.Fatalf("only an enc key: err = %v, want ErrConfig", err)
+	}
+}
