@@ -48,7 +48,8 @@ type StaticKeys struct {
 // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey, *x509.Certificate and PEM
 // bytes (PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE blocks, any number). Private
 // keys are refused (ErrConfig for crypto keys, ErrWeakKey for private JWKs):
-// pass the public half. Every key is checked (ErrWeakKey).
+// pass the public half. Every key is checked (ErrWeakKey); keys marked for
+// another use than signatures ("use":"enc", key_ops without "verify") are left out.
 //
 //	keys, err := jwtverify.NewStaticKeys(pemBytes)
 func NewStaticKeys(keys ...any) (*StaticKeys, error) {
