@@ -37,6 +37,11 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 
 // WithCookie also accepts the token from the named cookie when the request has
 // no Authorization header (browser apps). A query-string token is never read.
+//
+// Browsers attach cookies to cross-site requests, so a cookie-borne token needs
+// CSRF protection that a Bearer header does not: set the cookie SameSite=Strict
+// (or Lax for read-only routes) and wrap state-changing handlers with
+// http.CrossOriginProtection.
 func WithCookie(name string) MiddlewareOption {
 	return func(m *middleware) { m.cookie = name }
 }
