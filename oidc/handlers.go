@@ -112,8 +112,13 @@ func (h *Handlers) startLogin(w http.ResponseWriter, r *http.Request, returnTo s
 		opts = h.cfg.AuthOptions(r)
 	}
 	u, f, err := h.c.AuthURL(r.Context(), opts...)
+	f.ReturnTo = returnTo
+	h.redirectWithFlow(w, r, u, f, err)
+}
+
+// redirectWithFlow saves f and sends the browser to u, or fails with err.
+func (h *Handlers) redirectWithFlow(w http.ResponseWriter, r *http.Request, u string, f Flow, err error) {
 	if err == nil {
-		f.ReturnTo = returnTo
 		err = h.cfg.Flows.Save(w, r, f)
 	}
 	if err != nil {
@@ -174,15 +179,7 @@ func (h *Handlers) Logout() http.Handler {
 		}
 		hint := h.cfg.OnLogout(w, r)
 		u, f, err := h.c.LogoutURL(r.Context(), hint)
-		if err == nil {
-			err = h.cfg.Flows.Save(w, r, f)
-		}
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, u, http.StatusSeeOther)
+		h.redirectWithFlow(w, r, u, f, err)
 	})
 }
 
