@@ -3,7 +3,7 @@
 # race detector and a required real Redis.
 
 GO          ?= go
-MODULES     := . e2e bench
+MODULES     := . bench e2e
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 30s

@@ -104,7 +104,7 @@ func benchVerify(b *testing.B, c jwtCase) {
 	})
 }
 
-func newSesame(b *testing.B, set any, alg string, cache int) *jwtverify.Verifier {
+func newSesame(b testing.TB, set any, alg string, cache int) *jwtverify.Verifier {
 	b.Helper()
 	keys, err := jwtverify.NewStaticKeys(set)
 	if err != nil {
