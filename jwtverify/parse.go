@@ -16,11 +16,14 @@ var b64 = base64.RawURLEncoding.Strict()
 // compact is a token split into its three decoded segments.
 type compact struct {
 	header, payload, sig []byte
+	headerSeg            []byte // the header segment as received
 	signingInput         []byte // header "." payload, as received
+	cached               *parsedHeader
 }
 
-// splitCompact decodes the three segments of a compact JWS into one buffer.
-func splitCompact(raw []byte) (compact, error) {
+// splitCompact decodes the segments of a compact JWS into one buffer. A header
+// segment found in hc is not decoded again: c.cached holds its parsed form.
+func splitCompact(raw []byte, hc *headerCache) (compact, error) {
 	var c compact
 	h, rest, ok := bytes.Cut(raw, []byte{'.'})
 	p, s, ok2 := bytes.Cut(rest, []byte{'.'})
@@ -33,10 +36,20 @@ func splitCompact(raw []byte) (compact, error) {
 	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 { // base64 would skip them
 		return c, fmt.Errorf("%w: line break in token", ErrMalformed)
 	}
-	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
+	c.headerSeg, c.signingInput = h, raw[:len(h)+1+len(p)]
+	if hc != nil {
+		c.cached = hc.get(h)
+	}
+	hlen := 0
+	if c.cached == nil {
+		hlen = b64.DecodedLen(len(h))
+	}
+	buf := make([]byte, hlen+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
 	var err error
-	if c.header, buf, err = decodeSeg(buf, h, "header"); err != nil {
-		return c, err
+	if c.cached == nil {
+		if c.header, buf, err = decodeSeg(buf, h, "header"); err != nil {
+			return c, err
+		}
 	}
 	if c.payload, buf, err = decodeSeg(buf, p, "payload"); err != nil {
 		return c, err
@@ -46,7 +59,6 @@ func splitCompact(raw []byte) (compact, error) {
 	if c.sig, _, err = decodeSeg(buf, s, "signature"); err != nil {
 		return c, err
 	}
-	c.signingInput = raw[:len(h)+1+len(p)]
 	return c, nil
 }
 

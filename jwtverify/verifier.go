@@ -71,6 +71,7 @@ type Verifier struct {
 	now       func() time.Time
 	log       *slog.Logger
 	cache     *sigCache
+	headers   headerCache // parsed headers of verified tokens
 	idx       atomic.Pointer[keyIndex]
 }
 
@@ -193,13 +194,17 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 // verifyFresh runs every check, signature included.
 func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *preparedKey, error) {
 	// splitCompact only reads raw's bytes; nothing writes through this slice.
-	c, err := splitCompact(unsafe.Slice(unsafe.StringData(raw), len(raw)))
+	c, err := splitCompact(unsafe.Slice(unsafe.StringData(raw), len(raw)), &v.headers)
 	if err != nil {
 		return nil, nil, err
 	}
 	st := new(tokenStorage) // the token and its member lists in one allocation
-	hdr, header, a, err := v.parseHeader(c.header, st.hdr[:0])
-	if err != nil {
+	var hdr []member
+	var header Header
+	var a algorithm
+	if c.cached != nil {
+		hdr, header, a = c.cached.hdr, c.cached.header, c.cached.alg
+	} else if hdr, header, a, err = v.parseHeader(c.header, st.hdr[:0]); err != nil {
 		return nil, nil, err
 	}
 	claims, err := members(c.payload, "payload", st.claims[:0])
@@ -219,6 +224,9 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 	}
 	if err := v.checkClaims(tok); err != nil {
 		return nil, nil, err
+	}
+	if c.cached == nil {
+		v.headers.put(c.headerSeg, c.header, header, a)
 	}
 	return tok, key, nil
 }

@@ -1,0 +1,72 @@
+package jwtverify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesame-go/sesame/jwtverify/jwttest"
+)
+
+func cachedHeaders(v *Verifier) int {
+	return lenOf(v.headers.m.Load())
+}
+
+// TestHeaderCache: headers of verified tokens are remembered (bounded), forged
+// tokens never enter, and a remembered header changes no verdict.
+func TestHeaderCache(t *testing.T) {
+	iss := jwttest.New(t)
+	evil := jwttest.New(t)
+	now := time.Unix(1_800_000_000, 0)
+	keys, err := NewStaticKeys(iss.PublicJWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := New(keys, Config{Now: func() time.Time { return now }, CacheSize: -1})
+	ctx := context.Background()
+	claims := func() map[string]any { return jwttest.ClaimsAt(now, "iss", "alice") }
+
+	if _, err := v.Verify(ctx, evil.Mint(claims())); !errors.Is(err, ErrSignature) {
+		t.Fatalf("forged: %v", err)
+	}
+	if n := cachedHeaders(v); n != 0 {
+		t.Fatalf("a forged token's header entered the cache (%d entries)", n)
+	}
+	good := iss.Mint(claims())
+	if _, err := v.Verify(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	if n := cachedHeaders(v); n != 1 {
+		t.Fatalf("%d cached headers after one good token, want 1", n)
+	}
+	// Same header, now from the cache: forged and expired tokens still fail.
+	if _, err := v.Verify(ctx, evil.Mint(claims())); !errors.Is(err, ErrSignature) {
+		t.Fatalf("forged with a cached header: %v", err)
+	}
+	late := jwttest.ClaimsAt(now.Add(-3*time.Hour), "iss", "alice")
+	if _, err := v.Verify(ctx, iss.Mint(late)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired with a cached header: %v", err)
+	}
+	tok, err := v.Verify(ctx, iss.Mint(claims()))
+	if err != nil || tok.Header().Kid != jwttest.KidRSA {
+		t.Fatalf("good token with a cached header: %v, header %+v", err, tok.Header())
+	}
+	if raw, ok := tok.HeaderField("typ"); !ok || string(raw) != `"JWT"` {
+		t.Fatalf("HeaderField(typ) from a cached header = %s", raw)
+	}
+	// Bounded.
+	for i := range 2 * maxCachedHeaders {
+		if _, err := v.Verify(ctx, iss.Mint(claims(), jwttest.WithHeader("x", fmt.Sprint(i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := cachedHeaders(v); n != maxCachedHeaders {
+		t.Fatalf("%d cached headers, want the bound %d", n, maxCachedHeaders)
+	}
+	if strings.Count(good, ".") != 2 {
+		t.Fatal("bad token shape")
+	}
+}
