@@ -266,8 +266,14 @@ func TestLogoutState(t *testing.T) {
 	if p := b.do(http.MethodGet, a.srv.URL+"/logout"); p.status != http.StatusMethodNotAllowed {
 		t.Errorf("GET /logout: %d", p.status)
 	}
-	if _, _, err := a.client.LogoutURL(context.Background(), ""); err != nil {
-		t.Error(err)
+	// Without an ID token the URL still names the client, which ProConnect needs
+	// to accept post_logout_redirect_uri.
+	u, _, err := a.client.LogoutURL(context.Background(), "")
+	if err != nil || mustURL(t, u).Query().Get("client_id") != a.fake.ClientID() {
+		t.Fatalf("LogoutURL without hint: %s %v", u, err)
+	}
+	if p := b.do(http.MethodGet, u); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, a.srv.URL+"/logged-out?state=") {
+		t.Errorf("session/end without hint: %d %s", p.status, p.location)
 	}
 	if err := oidc.CheckState(oidc.Flow{State: "abc", Logout: true}, "abd", true); !errors.Is(err, oidc.ErrState) {
 		t.Error(err)

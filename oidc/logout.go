@@ -9,9 +9,11 @@ import (
 
 // LogoutURL returns the URL of ProConnect's end_session_endpoint to send the
 // browser to (ProConnect logout is a browser redirect), with id_token_hint (the
-// raw ID token of the session, recommended), a fresh state and
+// raw ID token of the session, recommended), client_id, a fresh state and
 // post_logout_redirect_uri; and the logout Flow to keep until ProConnect redirects
-// back, where CheckState compares the returned state.
+// back, where CheckState compares the returned state. client_id is always sent:
+// ProConnect (node-oidc-provider) refuses a post_logout_redirect_uri with neither
+// id_token_hint nor client_id, so a logout without a hint still comes back.
 func (c *Client) LogoutURL(ctx context.Context, idTokenHint string) (string, Flow, error) {
 	if c.cfg.PostLogoutRedirectURL == "" {
 		return "", Flow{}, fmt.Errorf("%w: PostLogoutRedirectURL is required for logout", ErrConfig)
@@ -22,6 +24,7 @@ func (c *Client) LogoutURL(ctx context.Context, idTokenHint string) (string, Flo
 	}
 	f := Flow{State: randomString(), Logout: true, Created: c.cfg.Now().Unix()}
 	p := url.Values{
+		"client_id":                {c.cfg.ClientID},
 		"state":                    {f.State},
 		"post_logout_redirect_uri": {c.cfg.PostLogoutRedirectURL},
 	}

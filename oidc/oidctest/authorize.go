@@ -203,12 +203,19 @@ func (s *Server) pick(w http.ResponseWriter, r *http.Request) {
 }
 
 // endSession ends the fake session and redirects (303) to the registered
-// post_logout_redirect_uri with the state; both are required.
+// post_logout_redirect_uri with the state. Like ProConnect (node-oidc-provider),
+// it needs id_token_hint (an ID token it issued to this client) or client_id to
+// know the client; a hint it did not issue, or a client_id of another client, is
+// refused with 400, as are a missing state and an unregistered URI.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	state, to := r.Form.Get("state"), r.Form.Get("post_logout_redirect_uri")
 	if u, err := url.Parse(to); state == "" || err != nil || !u.IsAbs() || !registered(s.cfg.PostLogoutRedirectURIs, to) {
 		http.Error(w, "state and a registered post_logout_redirect_uri are required", http.StatusBadRequest)
+		return
+	}
+	if msg := s.checkLogoutClient(r.Form.Get("id_token_hint"), r.Form.Get("client_id")); msg != "" {
+		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
@@ -218,6 +225,25 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/api/v2", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil})
 	http.Redirect(w, r, appendQuery(to, url.Values{"state": {state}}), http.StatusSeeOther)
+}
+
+// checkLogoutClient returns why a logout request does not identify the
+// registered client, or "" when it does.
+func (s *Server) checkLogoutClient(hint, clientID string) string {
+	switch {
+	case hint == "" && clientID == "":
+		return "post_logout_redirect_uri can only be used in combination with id_token_hint or client_id"
+	case clientID != "" && clientID != s.cfg.ClientID:
+		return "unknown client_id"
+	case hint == "":
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.idTokens[hint] {
+		return "could not validate id_token_hint"
+	}
+	return ""
 }
 
 // registered reports whether uri is in list, or list is empty (any accepted).

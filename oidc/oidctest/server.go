@@ -83,6 +83,7 @@ type Server struct {
 	access   map[string]*grant
 	refresh  map[string]*grant
 	pending  map[string]*authRequest // interactive logins waiting for a pick
+	idTokens map[string]bool         // ID tokens issued, the only valid id_token_hint values
 	sessions map[string]int          // fake ProConnect session cookie → agent index
 	requests []Request
 }
@@ -131,7 +132,7 @@ func start(cfg Config, listen func(http.Handler) *httptest.Server) (*Server, err
 	s := &Server{
 		cfg: cfg, keys: keys, ecKid: jwttest.KidEC, rsaKid: jwttest.KidRSA,
 		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{},
-		pending: map[string]*authRequest{}, sessions: map[string]int{},
+		pending: map[string]*authRequest{}, sessions: map[string]int{}, idTokens: map[string]bool{},
 	}
 	s.srv = listen(s.routes())
 	s.URL = s.srv.URL

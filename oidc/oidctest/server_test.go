@@ -166,21 +166,26 @@ func TestInteractiveAndLogout(t *testing.T) {
 	if loc, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusSeeOther || loc.Query().Get("code") == "" {
 		t.Fatalf("pick: %d %s", resp.StatusCode, loc)
 	}
-	resp, err = c.Get(s.URL + oidctest.PathEndSession + "?" + url.Values{"state": {"s"}, "post_logout_redirect_uri": {"https://app.example/bye"}}.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "https://app.example/bye?state=s" {
-		t.Fatalf("session/end: %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	resp, err = c.Get(s.URL + oidctest.PathEndSession + "?post_logout_redirect_uri=https://app.example/bye")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("session/end without state: %d", resp.StatusCode)
+	bye := "https://app.example/bye"
+	for _, tc := range []struct {
+		name string
+		q    url.Values
+		want int
+	}{
+		{"client_id", url.Values{"state": {"s"}, "post_logout_redirect_uri": {bye}, "client_id": {s.ClientID()}}, http.StatusSeeOther},
+		{"neither hint nor client_id", url.Values{"state": {"s"}, "post_logout_redirect_uri": {bye}}, http.StatusBadRequest},
+		{"another client_id", url.Values{"state": {"s"}, "post_logout_redirect_uri": {bye}, "client_id": {"other"}}, http.StatusBadRequest},
+		{"forged hint", url.Values{"state": {"s"}, "post_logout_redirect_uri": {bye}, "id_token_hint": {"a.b.c"}}, http.StatusBadRequest},
+		{"no state", url.Values{"post_logout_redirect_uri": {bye}, "client_id": {s.ClientID()}}, http.StatusBadRequest},
+	} {
+		resp, err = c.Get(s.URL + oidctest.PathEndSession + "?" + tc.q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want == http.StatusSeeOther && resp.Header.Get("Location") != bye+"?state=s") {
+			t.Errorf("session/end %s: %d %s, want %d", tc.name, resp.StatusCode, resp.Header.Get("Location"), tc.want)
+		}
 	}
 }
 

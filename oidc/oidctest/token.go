@@ -129,6 +129,9 @@ func (s *Server) issueTokens(w http.ResponseWriter, g *grant, withNonce bool) {
 		oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 		return
 	}
+	s.mu.Lock()
+	s.idTokens[idToken] = true
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, "no-store", map[string]any{
 		"access_token": access, "token_type": "Bearer", "expires_in": int(accessTTL / time.Second),
 		"refresh_token": refresh, "id_token": idToken, "scope": joinScopes(g.req.scopes),
