@@ -100,7 +100,7 @@ func (s *Server) parseAuthorize(q url.Values) (req *authRequest, code, desc stri
 				req.acr = append(req.acr, *a.Value)
 			}
 		}
-		req.amr = claims.IDToken["amr"] != nil
+		_, req.amr = claims.IDToken["amr"] // {"amr":null} asks for it too, as ProConnect documents
 	}
 	if v := q.Get("acr_values"); v != "" {
 		s.cfg.Logger.Warn("oidctest: acr_values is deprecated; use the claims parameter")

@@ -34,10 +34,14 @@ func scopeClaims(scope string) []string {
 	return nil
 }
 
-// acrValues are the acr values ProConnect knows.
+// acrValues are the acr values ProConnect knows: the eIDAS levels and its own
+// assurance URIs (self-asserted, consistency-checked, each with a -2fa variant,
+// and certification-dirigeant).
 func acrValues() []string {
+	const pc = "https://proconnect.gouv.fr/assurance/"
 	return []string{"eidas0", "eidas0-mfa", "eidas1", "eidas1-mfa", "eidas2", "eidas3",
-		"https://proconnect.gouv.fr/assurance/certification-dirigeant"}
+		pc + "self-asserted", pc + "self-asserted-2fa", pc + "consistency-checked",
+		pc + "consistency-checked-2fa", pc + "certification-dirigeant"}
 }
 
 // metadata builds the discovery document, ProConnect's fields and paths.

@@ -200,6 +200,10 @@ func TestClaimsACR(t *testing.T) {
 		{`{"id_token":{"acr":{"essential":true,"value":"https://proconnect.gouv.fr/assurance/certification-dirigeant"}}}`,
 			"https://proconnect.gouv.fr/assurance/certification-dirigeant"},
 		{`{"id_token":{"acr":{"essential":true,"values":["unknown-level"]}}}`, "eidas1"},
+		// ProConnect's documented way to force 2FA.
+		{`{"id_token":{"acr":{"essential":true,"values":["https://proconnect.gouv.fr/assurance/self-asserted-2fa","https://proconnect.gouv.fr/assurance/consistency-checked-2fa"]}}}`,
+			"https://proconnect.gouv.fr/assurance/self-asserted-2fa"},
+		{`{"id_token":{"acr":null}}`, "eidas1"},
 	} {
 		extra := url.Values{}
 		if tc.claims != "" {
@@ -217,6 +221,36 @@ func TestClaimsACR(t *testing.T) {
 		var c struct{ ACR string }
 		if err := json.Unmarshal(payload, &c); err != nil || c.ACR != tc.want {
 			t.Errorf("claims %s: acr %q (%v), want %q", tc.claims, c.ACR, err, tc.want)
+		}
+	}
+}
+
+// TestClaimsAMR checks amr is in the ID token only when the claims parameter
+// asks for it, including ProConnect's documented {"amr":null} spelling.
+func TestClaimsAMR(t *testing.T) {
+	s := oidctest.Start(t, oidctest.Config{})
+	for claims, want := range map[string]bool{
+		"":                          false,
+		`{"id_token":{"amr":null}}`: true,
+		`{"id_token":{"amr":{"essential":true}}}`: true,
+		`{"id_token":{"acr":{"essential":true}}}`: false,
+	} {
+		extra := url.Values{}
+		if claims != "" {
+			extra.Set("claims", claims)
+		}
+		_, q := authorize(t, s, noRedirect(), extra)
+		st, out := tokenRequest(t, s, url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {redirect},
+			"client_id": {s.ClientID()}, "client_secret": {s.ClientSecret()}, "code_verifier": {verifier}}, false)
+		raw, _ := out["id_token"].(string)
+		parts := strings.Split(raw, ".")
+		if st != http.StatusOK || len(parts) != 3 {
+			t.Fatalf("%s: token %d %v", claims, st, out)
+		}
+		payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var c struct{ AMR []string }
+		if err := json.Unmarshal(payload, &c); err != nil || (len(c.AMR) > 0) != want {
+			t.Errorf("claims %q: amr %v (%v), want present=%v", claims, c.AMR, err, want)
 		}
 	}
 }
