@@ -13,7 +13,10 @@ import (
 const idLen = 32
 
 // cookieID returns the first session cookie of r, checked: "" with no cookie,
-// an error wrapping ErrCookie when malformed.
+// an error wrapping ErrCookie when malformed. Of several cookies of that name the
+// first is the one with the most specific Path (RFC 6265 §5.4), the one this
+// service set; aiohttp's SimpleCookie keeps the last instead, so a request
+// carrying two different ids is one session here and another in Python.
 func (m *Manager) cookieID(r *http.Request) (string, error) {
 	cs := r.CookiesNamed(m.cfg.CookieName)
 	if len(cs) == 0 {

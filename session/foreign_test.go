@@ -1,0 +1,60 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestForeignRecords covers records another service wrote, as aiohttp_session
+// reads them or stricter: a float or zero "created" is corrupt; with a Lifetime
+// set, a record without its start stamp is ended, read without a write, and a
+// write takes a fresh id and leaves that record alone.
+func TestForeignRecords(t *testing.T) {
+	clk := newClock()
+	now := clk.Now().Unix()
+	const id = "7921068508b74c788097805da46c95d7"
+	tests := []struct {
+		name    string
+		cfg     Config
+		record  string
+		corrupt bool
+	}{
+		{"float created", Config{}, fmt.Sprintf(`{"created": %d.0, "session": {"a": 1}}`, now), true},
+		{"zero created", Config{}, `{"created": 0, "session": {"a": 1}}`, true},
+		{"no lifetime stamp", Config{Lifetime: time.Hour}, fmt.Sprintf(`{"created": %d, "session": {"a": 1}}`, now), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := NewMemoryStore(clk.Now)
+			key := DefaultCookieName + "_" + id
+			if err := mem.Save(context.Background(), key, []byte(tt.record), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			tt.cfg.Now = clk.Now
+			m := newTestManager(t, mem, tt.cfg)
+			var has bool
+			var rejected error
+			res := do(t, m, id, func(s *Session) (err error) {
+				has, err = s.Has("a")
+				rejected = s.Rejected()
+				return err
+			})
+			if has || res.Header.Get("Set-Cookie") != "" {
+				t.Errorf("read: has %v, Set-Cookie %q", has, res.Header.Get("Set-Cookie"))
+			}
+			if tt.corrupt != errors.Is(rejected, ErrCorrupt) {
+				t.Errorf("Rejected() = %v, corrupt %v", rejected, tt.corrupt)
+			}
+			got, _ := cookieOf(do(t, m, id, put("b", 2)), DefaultCookieName)
+			if got == "" || got == id {
+				t.Errorf("a write continued the foreign record's id: %q", got)
+			}
+			if raw, ok, _ := mem.Load(context.Background(), key); !ok || string(raw) != tt.record {
+				t.Errorf("the foreign record changed: %s", raw)
+			}
+		})
+	}
+}
