@@ -72,6 +72,13 @@ func newClient(t *testing.T, fake *oidctest.Server, tune func(*oidc.Config)) (*o
 	return c, clk
 }
 
+// noFollow returns a client of fake that does not follow redirects.
+func noFollow(fake *oidctest.Server) *http.Client {
+	c := *fake.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
 func TestAuthOptions(t *testing.T) {
 	fake := oidctest.Start(t, oidctest.Config{})
 	c, _ := newClient(t, fake, func(c *oidc.Config) { c.ACR = []string{"eidas1"} })
@@ -127,6 +134,16 @@ func TestAuthOptions(t *testing.T) {
 			}
 			if tc.check != nil {
 				tc.check(t, f)
+			}
+			// ProConnect refuses unknown parameters: the fake, like it, must
+			// answer with a redirect to the app (a code or an OAuth error).
+			resp, err := noFollow(fake).Get(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "https://app.example/callback?") {
+				t.Errorf("authorize answered %d %s", resp.StatusCode, resp.Header.Get("Location"))
 			}
 		})
 	}

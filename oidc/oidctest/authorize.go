@@ -33,6 +33,10 @@ const sessionCookie = "fake_proconnect_session"
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	q := r.Form
+	if p := unknownParam(q); p != "" { // ProConnect answers Y000400 on its own page
+		http.Error(w, "Y000400: Bad Request Exception: unexpected parameter "+p, http.StatusBadRequest)
+		return
+	}
 	if q.Get("client_id") != s.cfg.ClientID {
 		http.Error(w, "unknown client_id", http.StatusBadRequest)
 		return
@@ -242,6 +246,23 @@ func (s *Server) checkLogoutClient(hint, clientID string) string {
 	defer s.mu.Unlock()
 	if !s.idTokens[hint] {
 		return "could not validate id_token_hint"
+	}
+	return ""
+}
+
+// authorizeParams are the parameters ProConnect's authorize endpoint accepts;
+// any other is refused.
+func authorizeParams() []string {
+	return []string{"client_id", "response_type", "response_mode", "redirect_uri", "scope", "state", "nonce",
+		"claims", "acr_values", "prompt", "login_hint", "idp_hint", "siret_hint", "code_challenge", "code_challenge_method"}
+}
+
+// unknownParam returns the first parameter of q ProConnect does not accept, or "".
+func unknownParam(q url.Values) string {
+	for k := range q {
+		if !slices.Contains(authorizeParams(), k) {
+			return k
+		}
 	}
 	return ""
 }

@@ -140,6 +140,17 @@ func TestAuthorizeRules(t *testing.T) {
 	if st, _ := authorize(t, s, noRedirect(), url.Values{"redirect_uri": {"https://evil.example/cb"}}); st != http.StatusBadRequest {
 		t.Errorf("unregistered redirect_uri: %d", st)
 	}
+	// ProConnect refuses any parameter it does not know (Y000400), on its own page.
+	if st, q := authorize(t, s, noRedirect(), url.Values{"max_age": {"0"}}); st != http.StatusBadRequest || q.Get("code") != "" {
+		t.Errorf("unknown parameter: %d %v", st, q)
+	}
+	for _, p := range []string{"login_hint", "idp_hint", "siret_hint", "response_mode", "acr_values"} {
+		v := map[string]string{"login_hint": "a@b.fr", "idp_hint": "fia1v2", "siret_hint": "12345678901234",
+			"response_mode": "query", "acr_values": "eidas1"}[p]
+		if st, q := authorize(t, s, noRedirect(), url.Values{p: {v}}); st != http.StatusSeeOther || q.Get("code") == "" {
+			t.Errorf("known parameter %s refused: %d %v", p, st, q)
+		}
+	}
 }
 
 func TestInteractiveAndLogout(t *testing.T) {
