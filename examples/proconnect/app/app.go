@@ -90,10 +90,15 @@ func (a *App) private(w http.ResponseWriter, r *http.Request) {
 	a.render(w, "Espace agent", a.session(r))
 }
 
-// onLogin starts a session for the verified agent.
+// onLogin starts a session for the verified agent under a fresh id, ending the
+// session the browser had before (if any): a session id known before the login
+// is never valid after it.
 func (a *App) onLogin(w http.ResponseWriter, r *http.Request, l *oidc.Login) error {
 	id := rand.Text()
 	a.mu.Lock()
+	if c, err := r.Cookie(a.cookie); err == nil {
+		delete(a.sessions, c.Value)
+	}
 	a.sessions[id] = l
 	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: a.cookie, Value: id, Path: "/", HttpOnly: true, Secure: !a.insecure, SameSite: http.SameSiteLaxMode})
