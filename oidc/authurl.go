@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"strings"
 )
@@ -60,11 +61,13 @@ func WithPrompt(prompts ...Prompt) AuthOption {
 	}
 }
 
-// WithLoginHint pre-fills the agent's email address at ProConnect.
+// WithLoginHint pre-fills the agent's email address at ProConnect. The address
+// must be a bare addr-spec with a dotted domain: ProConnect answers anything else
+// with an error page of its own (Y000400), the agent stranded there.
 func WithLoginHint(email string) AuthOption {
 	return func(r *authRequest) error {
-		if email == "" || len(email) > 320 || !strings.Contains(email, "@") {
-			return fmt.Errorf("%w: login hint %q is not an email address", ErrOption, email)
+		if !isEmail(email) {
+			return fmt.Errorf("%w: login hint %q is not an email address", ErrOption, clip(email, 64))
 		}
 		r.params.Set("login_hint", email)
 		return nil
@@ -190,6 +193,29 @@ func randomString() string {
 func pkceChallenge(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// isEmail reports whether s is a bare email address (no display name, no
+// comment) whose domain has a dot and no empty label, as ProConnect's login_hint
+// check (class-validator IsEmail) requires.
+func isEmail(s string) bool {
+	if len(s) > 320 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	if !strings.Contains(domain, ".") {
+		return false
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if label == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // isDigits reports whether s is exactly n ASCII digits.

@@ -111,6 +111,10 @@ func TestAuthOptions(t *testing.T) {
 		{name: "siret 13 digits", opts: []oidc.AuthOption{oidc.WithSIRETHint("3432937750003")}, err: oidc.ErrOption},
 		{name: "siret letters", opts: []oidc.AuthOption{oidc.WithSIRETHint("3432937750003A")}, err: oidc.ErrOption},
 		{name: "bad login hint", opts: []oidc.AuthOption{oidc.WithLoginHint("nobody")}, err: oidc.ErrOption},
+		{name: "login hint without dotted domain", opts: []oidc.AuthOption{oidc.WithLoginHint("a@b")}, err: oidc.ErrOption},
+		{name: "login hint with a name", opts: []oidc.AuthOption{oidc.WithLoginHint("Agent <a@b.fr>")}, err: oidc.ErrOption},
+		{name: "login hint empty label", opts: []oidc.AuthOption{oidc.WithLoginHint("a@b..fr")}, err: oidc.ErrOption},
+		{name: "login hint two ats", opts: []oidc.AuthOption{oidc.WithLoginHint("a@b@c.fr")}, err: oidc.ErrOption},
 		{name: "none combined", opts: []oidc.AuthOption{oidc.WithPrompt(oidc.PromptNone, oidc.PromptLogin)}, err: oidc.ErrOption},
 		{name: "unknown prompt", opts: []oidc.AuthOption{oidc.WithPrompt("select_account")}, err: oidc.ErrOption},
 	} {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
@@ -35,6 +36,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.Form
 	if p := unknownParam(q); p != "" { // ProConnect answers Y000400 on its own page
 		http.Error(w, "Y000400: Bad Request Exception: unexpected parameter "+p, http.StatusBadRequest)
+		return
+	}
+	if h := q.Get("login_hint"); q.Has("login_hint") && !isEmail(h) {
+		http.Error(w, "Y000400: Bad Request Exception: login_hint must be an email address", http.StatusBadRequest)
 		return
 	}
 	if q.Get("client_id") != s.cfg.ClientID {
@@ -278,6 +283,18 @@ func appendQuery(u string, p url.Values) string {
 		return u + "&" + p.Encode()
 	}
 	return u + "?" + p.Encode()
+}
+
+// isEmail reports whether s is a bare address with a dotted domain, as
+// ProConnect's login_hint check requires.
+func isEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	return strings.Contains(domain, ".") && !strings.Contains(domain, "..") &&
+		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
 }
 
 // isSIRET reports whether s is 14 digits.

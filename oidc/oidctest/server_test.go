@@ -140,6 +140,9 @@ func TestAuthorizeRules(t *testing.T) {
 	if st, _ := authorize(t, s, noRedirect(), url.Values{"redirect_uri": {"https://evil.example/cb"}}); st != http.StatusBadRequest {
 		t.Errorf("unregistered redirect_uri: %d", st)
 	}
+	if st, q := authorize(t, s, noRedirect(), url.Values{"login_hint": {"agent"}}); st != http.StatusBadRequest || q.Get("code") != "" {
+		t.Errorf("login_hint not an email: %d %v", st, q)
+	}
 	// ProConnect refuses any parameter it does not know (Y000400), on its own page.
 	if st, q := authorize(t, s, noRedirect(), url.Values{"max_age": {"0"}}); st != http.StatusBadRequest || q.Get("code") != "" {
 		t.Errorf("unknown parameter: %d %v", st, q)
