@@ -26,7 +26,7 @@ type Header struct {
 type tokenStorage struct {
 	tok    Token
 	hdr    [4]member
-	claims [16]member
+	claims [12]member
 }
 
 // Token is a verified JWT. It is immutable and safe to share: a repeat token may
