@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -12,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/internal/redistest"
 )
 
 // aiohttpPython is the interpreter Debian's python3-aiohttp-session is installed
@@ -40,34 +39,20 @@ func aiohttpFreePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// aiohttpStartRedis runs a throwaway redis-server (no persistence) on a free
-// port and returns its port, once it answers PING.
+// aiohttpStartRedis runs a throwaway redis-server (internal/redistest: no
+// persistence, free port, required under SESAME_REQUIRE_REDIS=1) and returns its
+// port.
 func aiohttpStartRedis(t *testing.T) int {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
+	_, p, err := net.SplitHostPort(redistest.Start(t).Addr)
 	if err != nil {
-		aiohttpMissing(t, "redis-server")
-	}
-	port := aiohttpFreePort(t)
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "",
-		"--appendonly", "no", "--dir", t.TempDir(), "--loglevel", "warning")
-	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port), MaxRetries: -1})
-	defer c.Close()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return port
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %d: %v", port, err)
-		}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return port
 }
 
 // aiohttpStartApp runs testdata/aiohttp_app.py against Redis on redisPort and

@@ -1,6 +1,7 @@
 // Package redistest runs real redis-server processes for Sesame's tests.
 //
-// Every Redis test in Sesame talks to a real server started here on a free loopback
+// Every Redis test in Sesame (the e2e and bench modules too: the import path
+// allows it) talks to a real server started here on a free loopback
 // port, with persistence off and its own temporary directory, and stopped when the
 // test ends. A developer's own Redis (often on 127.0.0.1:6379) is never touched.
 //
