@@ -161,6 +161,14 @@ func TestDecodeFoldedDuplicates(t *testing.T) {
 		`{` + base + `,"sub":"alice","address":{"city":"Lyon","x":{"city":1,"city":2}}}`: true,
 		`{` + base + `,"sub":"alice","x":[{"a":1},{"a":2}]}`:                             false,
 		`{` + base + `,"sub":"alice","address":{"city":"Lyon"},"x":{"city":"Paris"}}`:    false,
+		// The flat fast path: braces inside strings, and past 32 members.
+		`{` + base + `,"sub":"alice","note":"{","SUB":"admin"}`:             true,
+		`{` + base + `,"sub":"alice","{":1,"}":2,"Sub":"admin"}`:            true,
+		`{` + base + `,"sub":"alice","note":"{{"}`:                          false,
+		`{` + base + extraMembers(28) + `,"sub":"alice","SUB":"admin"}`:     true, // 33 members
+		`{` + base + extraMembers(27) + `,"sub":"alice","SUB":"admin"}`:     true, // 32 members
+		`{` + base + extraMembers(40) + `,"sub":"alice","n1":"x","N1":"y"}`: true,
+		`{` + base + extraMembers(40) + `,"sub":"alice"}`:                   false,
 	} {
 		t.Run(payload, func(t *testing.T) {
 			tok, err := f.v.Verify(context.Background(), signed(t, hdr, payload))
@@ -390,4 +398,13 @@ func BenchmarkForgedManyMembers(b *testing.B) {
 	for b.Loop() {
 		_, _ = f.v.Verify(context.Background(), tok)
 	}
+}
+
+// extraMembers returns n distinct members, each after a comma.
+func extraMembers(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `,"m%d":%d`, i, i)
+	}
+	return b.String()
 }
