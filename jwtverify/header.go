@@ -2,6 +2,7 @@ package jwtverify
 
 import (
 	"bytes"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -53,6 +54,9 @@ func (c *headerCache) put(seg []byte, decoded []byte, header Header, alg algorit
 			next[k] = v
 		}
 	}
+	// header's strings alias the verified token's decoded segments; copy them so
+	// the entry does not keep that token's payload and signature alive.
+	header = Header{Alg: strings.Clone(header.Alg), Kid: strings.Clone(header.Kid), Typ: strings.Clone(header.Typ)}
 	next[string(seg)] = &parsedHeader{hdr: hdr, header: header, alg: alg}
 	c.m.Store(&next)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/sesame-go/sesame/jwtverify/jwttest"
 )
@@ -68,5 +69,37 @@ func TestHeaderCache(t *testing.T) {
 	}
 	if strings.Count(good, ".") != 2 {
 		t.Fatal("bad token shape")
+	}
+}
+
+// TestHeaderCacheOwnsItsBytes: a cached header does not alias the buffer of the
+// token that put it there (which would keep its payload alive).
+func TestHeaderCacheOwnsItsBytes(t *testing.T) {
+	iss := jwttest.New(t)
+	now := time.Unix(1_800_000_000, 0)
+	keys, err := NewStaticKeys(iss.PublicJWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := New(keys, Config{Now: func() time.Time { return now }, CacheSize: -1})
+	tok, err := v.Verify(context.Background(), iss.Mint(jwttest.ClaimsAt(now, "iss", "alice")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ph *parsedHeader
+	for _, e := range *v.headers.m.Load() {
+		ph = e
+	}
+	if ph == nil {
+		t.Fatal("no cached header")
+	}
+	first := unsafe.StringData(tok.Header().Kid)
+	for _, s := range []string{ph.header.Alg, ph.header.Kid, ph.header.Typ} {
+		if s == "" {
+			t.Fatal("empty header field")
+		}
+	}
+	if unsafe.StringData(ph.header.Kid) == first {
+		t.Fatal("the cached header's kid aliases the first token's decoded header")
 	}
 }
