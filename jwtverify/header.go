@@ -41,7 +41,7 @@ func (c *headerCache) put(seg []byte, decoded []byte, header Header, alg algorit
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.m.Load()
-	if old != nil && (len(*old) >= maxCachedHeaders || (*old)[string(seg)] != nil) {
+	if old != nil && (*old)[string(seg)] != nil {
 		return
 	}
 	hdr, err := members(bytes.Clone(decoded), "header", nil)
@@ -50,7 +50,14 @@ func (c *headerCache) put(seg []byte, decoded []byte, header Header, alg algorit
 	}
 	next := make(map[string]*parsedHeader, 1+lenOf(old))
 	if old != nil {
+		// When full, one old entry makes room: after a key rotation the new
+		// headers must get in, or every token would take the slow path for good.
+		evict := len(*old) >= maxCachedHeaders
 		for k, v := range *old {
+			if evict {
+				evict = false
+				continue
+			}
 			next[k] = v
 		}
 	}

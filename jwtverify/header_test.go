@@ -67,6 +67,17 @@ func TestHeaderCache(t *testing.T) {
 	if n := cachedHeaders(v); n != maxCachedHeaders {
 		t.Fatalf("%d cached headers, want the bound %d", n, maxCachedHeaders)
 	}
+	// A full cache still takes a new header (after a key rotation, say).
+	rotated := iss.Mint(claims(), jwttest.WithHeader("x", "rotated"))
+	if _, err := v.Verify(ctx, rotated); err != nil {
+		t.Fatal(err)
+	}
+	if v.headers.get([]byte(rotated[:strings.IndexByte(rotated, '.')])) == nil {
+		t.Fatal("a full header cache refused a new verified header")
+	}
+	if n := cachedHeaders(v); n != maxCachedHeaders {
+		t.Fatalf("%d cached headers after eviction, want %d", n, maxCachedHeaders)
+	}
 	if strings.Count(good, ".") != 2 {
 		t.Fatal("bad token shape")
 	}
