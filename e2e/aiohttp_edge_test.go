@@ -3,13 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // TestAiohttpEdgeInterop checks the record rules both sides apply on load: a
@@ -17,29 +13,23 @@ import (
 // inside max_age is live, and a request that only reads leaves the record and
 // its running TTL alone.
 func TestAiohttpEdgeInterop(t *testing.T) {
-	redisPort := aiohttpStartRedis(t)
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(redisPort), DB: 2})
-	t.Cleanup(func() { _ = client.Close() })
-	py := aiohttpStartApp(t, redisPort)
-	goSrv := httptest.NewServer(goApp(t, client))
-	t.Cleanup(goSrv.Close)
-	x := &interop{t: t, py: py, goURL: goSrv.URL, redis: client}
+	x := newInterop(t)
 	ctx := context.Background()
 
 	plant := func(id string, age int64, ttl time.Duration) string {
 		t.Helper()
 		rec := fmt.Sprintf(`{"created": %d, "session": {"userId": "alice"}}`, time.Now().Unix()-age)
-		if err := client.Set(ctx, "auth.aiohttp_"+id, rec, ttl).Err(); err != nil {
+		if err := x.redis.Set(ctx, "auth.aiohttp_"+id, rec, ttl).Err(); err != nil {
 			t.Fatal(err)
 		}
 		return rec
 	}
 	ttlOf := func(id string) time.Duration {
 		t.Helper()
-		return client.TTL(ctx, "auth.aiohttp_"+id).Val()
+		return x.redis.TTL(ctx, "auth.aiohttp_"+id).Val()
 	}
 
-	for _, side := range []struct{ name, url, tag string }{{"python", py, "1"}, {"go", goSrv.URL, "2"}} {
+	for _, side := range []struct{ name, url, tag string }{{"python", x.py, "1"}, {"go", x.goURL, "2"}} {
 		t.Run(side.name, func(t *testing.T) {
 			x.t = t
 			// Idle too long: no values, nothing written, TTL still running.

@@ -26,6 +26,19 @@ type interop struct {
 	redis     *redis.Client
 }
 
+// newInterop starts Redis, the Python aiohttp app and the Go app on it, both
+// using DB 2 as MilleGrilles does.
+func newInterop(t *testing.T) *interop {
+	t.Helper()
+	redisPort := aiohttpStartRedis(t)
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(redisPort), DB: 2})
+	t.Cleanup(func() { _ = client.Close() })
+	py := aiohttpStartApp(t, redisPort)
+	goSrv := httptest.NewServer(goApp(t, client))
+	t.Cleanup(goSrv.Close)
+	return &interop{t: t, py: py, goURL: goSrv.URL, redis: client}
+}
+
 // call sends a request with the session cookie id (if any) and returns the
 // response's Set-Cookie header and decoded JSON body.
 func (x *interop) call(base, method, path, id, body string) (string, map[string]json.RawMessage) {
@@ -104,16 +117,10 @@ func goApp(t *testing.T, client *redis.Client) http.Handler {
 }
 
 func TestAiohttpInterop(t *testing.T) {
-	redisPort := aiohttpStartRedis(t)
-	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(redisPort), DB: 2})
-	t.Cleanup(func() { _ = client.Close() })
-	py := aiohttpStartApp(t, redisPort)
-	goSrv := httptest.NewServer(goApp(t, client))
-	t.Cleanup(goSrv.Close)
-	x := &interop{t: t, py: py, goURL: goSrv.URL, redis: client}
+	x := newInterop(t)
 
 	// Python starts the session; Go reads every value exactly and writes nothing.
-	setCookie, _ := x.call(py, "POST", "/put", "", `{"userId": "alice", "n": 12345678901234567890, "nested": {"\u00e9t\u00e9": [1, 2.5, null, true]}, "emoji": "\ud83d\ude00"}`)
+	setCookie, _ := x.call(x.py, "POST", "/put", "", `{"userId": "alice", "n": 12345678901234567890, "nested": {"\u00e9t\u00e9": [1, 2.5, null, true]}, "emoji": "\ud83d\ude00"}`)
 	m := aiohttpCookie.FindStringSubmatch(setCookie)
 	if m == nil {
 		t.Fatalf("Python's Set-Cookie %q", setCookie)
@@ -139,7 +146,7 @@ func TestAiohttpInterop(t *testing.T) {
 	if m := aiohttpCookie.FindStringSubmatch(setCookie); m == nil || m[1] != id {
 		t.Errorf("Go's Set-Cookie %q (want id %s)", setCookie, id)
 	}
-	_, pyView := x.call(py, "GET", "/dump", id, "")
+	_, pyView := x.call(x.py, "GET", "/dump", id, "")
 	var record string
 	_ = json.Unmarshal(pyView["record"], &record)
 	if stored := x.stored(id); stored != record {
@@ -158,11 +165,11 @@ func TestAiohttpInterop(t *testing.T) {
 		t.Fatalf("Go's Set-Cookie %q", setCookie)
 	}
 	goID := m[1]
-	_, pyView = x.call(py, "GET", "/dump", goID, "")
+	_, pyView = x.call(x.py, "GET", "/dump", goID, "")
 	if string(pyView["new"]) != "false" || !strings.Contains(string(pyView["session"]), `"cart": [1, 2]`) {
 		t.Errorf("Python's view of Go's session: %s", pyView["session"])
 	}
-	x.call(py, "POST", "/put", goID, `{"fromPython": 1}`)
+	x.call(x.py, "POST", "/put", goID, `{"fromPython": 1}`)
 	_, got = x.call(x.goURL, "GET", "/dump", goID, "")
 	if !strings.Contains(string(got["session"]), `"fromPython":1`) || !strings.Contains(string(got["session"]), `"cart":[1,2]`) {
 		t.Errorf("Go's view after Python's write: %s", got["session"])
@@ -173,16 +180,16 @@ func TestAiohttpInterop(t *testing.T) {
 	if !strings.Contains(setCookie, "Max-Age=0") || x.stored(id) != "{}" {
 		t.Errorf("Go clear: Set-Cookie %q, record %s", setCookie, x.stored(id))
 	}
-	if ttl := client.TTL(context.Background(), "auth.aiohttp_"+id).Val().Seconds(); ttl < 1790 {
+	if ttl := x.redis.TTL(context.Background(), "auth.aiohttp_"+id).Val().Seconds(); ttl < 1790 {
 		t.Errorf("cleared record TTL %v s, want 1800", ttl)
 	}
-	_, pyView = x.call(py, "GET", "/dump", id, "")
+	_, pyView = x.call(x.py, "GET", "/dump", id, "")
 	if string(pyView["new"]) != "true" || string(pyView["session"]) != "{}" {
 		t.Errorf("Python after Go's clear: %s", pyView)
 	}
 
 	// Python clears; Go sees no session.
-	x.call(py, "POST", "/clear", goID, "")
+	x.call(x.py, "POST", "/clear", goID, "")
 	_, got = x.call(x.goURL, "GET", "/dump", goID, "")
 	if string(got["session"]) != "{}" {
 		t.Errorf("Go after Python's clear: %s", got["session"])
