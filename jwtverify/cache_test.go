@@ -18,6 +18,14 @@ type swappable struct{ set atomic.Pointer[jwk.Set] }
 func (s *swappable) Keys(context.Context) (jwk.Set, error) { return *s.set.Load(), nil }
 func (s *swappable) put(set jwk.Set)                       { s.set.Store(&set) }
 
+// swappableVerifier is a verifier over a swappable source holding iss's keys.
+func swappableVerifier(iss *jwttest.Issuer) (*swappable, *jwtverify.Verifier) {
+	src := &swappable{}
+	src.put(iss.PublicJWKS())
+	v, _ := jwtverify.New(src, jwtverify.Config{Now: newClock().Now})
+	return src, v
+}
+
 func TestCacheRepeatToken(t *testing.T) {
 	f := newFixture(t, jwtverify.Config{})
 	ctx := context.Background()
@@ -42,9 +50,7 @@ func TestCacheRepeatToken(t *testing.T) {
 
 func TestCacheDiesWithKey(t *testing.T) {
 	iss := sharedIssuer()
-	src := &swappable{}
-	src.put(iss.PublicJWKS())
-	v, _ := jwtverify.New(src, jwtverify.Config{Now: newClock().Now})
+	src, v := swappableVerifier(iss)
 	ctx := context.Background()
 	tok := iss.Mint(claims())
 	if _, err := v.Verify(ctx, tok); err != nil {
@@ -177,9 +183,7 @@ func TestAlgorithmAlias(t *testing.T) {
 // new set keeps cache entries (only a key that left or changed kills them).
 func TestCacheSurvivesUnchangedRefresh(t *testing.T) {
 	iss := sharedIssuer()
-	src := &swappable{}
-	src.put(iss.PublicJWKS())
-	v, _ := jwtverify.New(src, jwtverify.Config{Now: newClock().Now})
+	src, v := swappableVerifier(iss)
 	ctx := context.Background()
 	tok := iss.Mint(claims())
 	first, err := v.Verify(ctx, tok)

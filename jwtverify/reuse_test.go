@@ -70,9 +70,7 @@ func TestCacheReuseNeverOutlivesItsKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &swappable{}
-			src.put(iss.PublicJWKS())
-			v, _ := jwtverify.New(src, jwtverify.Config{Now: newClock().Now})
+			src, v := swappableVerifier(iss)
 			ctx := context.Background()
 			tok := iss.Mint(claims())
 			if _, err := v.Verify(ctx, tok); err != nil {
