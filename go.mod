@@ -4,8 +4,10 @@ go 1.26.0
 
 require (
 	github.com/lestrrat-go/jwx/v2 v2.1.7
+	github.com/mr-tron/base58 v1.3.0
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/crypto v0.58.0
+	golang.org/x/sync v0.25.0
 )
 
 require (
