@@ -24,30 +24,44 @@ const rootCommonName = "MilleGrille"
 // Extended key usages are not restricted: MilleGrilles certificates sign messages,
 // they do not serve TLS.
 func (c *Chain) Verify(roots *x509.CertPool, now time.Time) error {
+	_, err := c.verify(roots, now)
+	return err
+}
+
+// verify is Verify returning the root the chain leads to.
+func (c *Chain) verify(roots *x509.CertPool, now time.Time) (*x509.Certificate, error) {
 	if roots == nil {
-		return fmt.Errorf("%w: no roots", ErrChain)
+		return nil, fmt.Errorf("%w: no roots", ErrChain)
 	}
+	if err := c.checkDates(now); err != nil {
+		return nil, err
+	}
+	paths, err := c.certs[0].Verify(c.options(roots, now))
+	if err != nil {
+		var invalid x509.CertificateInvalidError
+		if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+			return nil, fmt.Errorf("%w: %v", ErrExpired, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrChain, err)
+	}
+	err = fmt.Errorf("%w: no path through the chain in its order", ErrChain)
+	for _, path := range paths {
+		if err = c.checkPath(path); err == nil {
+			return path[len(path)-1], nil
+		}
+	}
+	return nil, err
+}
+
+// checkDates refuses a chain with a certificate not valid at now.
+func (c *Chain) checkDates(now time.Time) error {
 	for i, cert := range c.certs {
 		if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
 			return fmt.Errorf("%w: certificate %d (%s) valid %v to %v, now %v",
 				ErrExpired, i, cert.Subject.CommonName, cert.NotBefore, cert.NotAfter, now)
 		}
 	}
-	paths, err := c.certs[0].Verify(c.options(roots, now))
-	if err != nil {
-		var invalid x509.CertificateInvalidError
-		if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
-			return fmt.Errorf("%w: %v", ErrExpired, err)
-		}
-		return fmt.Errorf("%w: %v", ErrChain, err)
-	}
-	err = fmt.Errorf("%w: no path through the chain in its order", ErrChain)
-	for _, path := range paths {
-		if err = c.checkPath(path); err == nil {
-			return nil
-		}
-	}
-	return err
+	return nil
 }
 
 func (c *Chain) options(roots *x509.CertPool, now time.Time) x509.VerifyOptions {

@@ -1,0 +1,199 @@
+package certcache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
+)
+
+// RedisCache is a Cache over MilleGrilles' Redis records certificat_v1:<fp>, in
+// front of which sits a bounded memory tier.
+//
+// Get answers from memory when it can (no lock, no allocation). Otherwise it
+// reads the record with one GETEX … EX TTL (the sliding TTL of MilleGrilles'
+// Python services), checks that the chain's fingerprint is the key's (a record
+// that does not match is deleted, as MilleGrilles' Node services do), verifies
+// the chain once and keeps it in memory until it expires. Concurrent misses of
+// one fingerprint share one read and one verification.
+//
+// It is safe for concurrent use. The caller picks the database in the client's
+// options (MilleGrilles keeps certificates in DB 0).
+type RedisCache struct {
+	client redis.UniversalClient
+	cfg    Config
+	mem    *store // nil when Config.MemorySize < 0
+	group  singleflight.Group
+
+	reads, checks, deleted atomic.Int64
+}
+
+// NewRedisCache returns a cache on client.
+func NewRedisCache(client redis.UniversalClient, cfg Config) (*RedisCache, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrConfig)
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &RedisCache{client: client, cfg: cfg}
+	if cfg.MemorySize > 0 {
+		c.mem = newStore(cfg.MemorySize)
+	}
+	return c, nil
+}
+
+// Get returns the verified chain of fingerprint fp. Errors: ErrMalformed for a
+// fingerprint that is not 64 lowercase hex characters or a record that does not
+// parse, ErrTooLarge, ErrKeyType, ErrFingerprint, ErrChain, ErrExpired, ErrIDMG
+// for a record refused, ErrNotFound, ErrUnavailable (which also wraps the
+// context's error when ctx ends first).
+func (c *RedisCache) Get(ctx context.Context, fp string) (*Chain, error) {
+	if c.mem != nil {
+		if chain, ok := c.mem.get(fp, c.cfg.Now()); ok {
+			return chain, nil
+		}
+	}
+	if !validFingerprint(fp) {
+		return nil, fmt.Errorf("%w: fingerprint %q", ErrMalformed, fp)
+	}
+	ch := c.group.DoChan(fp, func() (any, error) {
+		return c.load(context.WithoutCancel(ctx), fp)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*Chain), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	}
+}
+
+// load reads, checks and remembers the record of fp, for all coalesced callers.
+func (c *RedisCache) load(ctx context.Context, fp string) (*Chain, error) {
+	now := c.cfg.Now()
+	if c.mem != nil {
+		if chain, ok := c.mem.get(fp, now); ok { // stored by a flight just ended
+			return chain, nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	raw, err := c.read(ctx, fp)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := c.accept(ctx, fp, raw, now)
+	if err != nil {
+		c.cfg.Logger.WarnContext(ctx, "certcache: record refused", "key", Key(fp), "err", err)
+		return nil, err
+	}
+	return chain, nil
+}
+
+// read is one GETEX.
+func (c *RedisCache) read(ctx context.Context, fp string) ([]byte, error) {
+	c.reads.Add(1)
+	raw, err := c.client.GetEx(ctx, Key(fp), c.cfg.TTL).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, fp)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return raw, nil
+}
+
+// accept decodes raw, deletes it if its chain is not fp's, verifies it and keeps
+// it in memory.
+func (c *RedisCache) accept(ctx context.Context, fp string, raw []byte, now time.Time) (*Chain, error) {
+	chain, err := DecodeRecord(raw)
+	if err != nil {
+		return nil, err
+	}
+	if chain.Fingerprint() != fp {
+		c.deleteMismatch(ctx, fp, raw)
+		return nil, fmt.Errorf("%w: key %s holds the chain of %s", ErrFingerprint, fp, chain.Fingerprint())
+	}
+	c.checks.Add(1)
+	expires, err := c.cfg.check(chain, now)
+	if err != nil {
+		return nil, err
+	}
+	if c.mem != nil {
+		c.mem.put(chain, expires, now)
+	}
+	return chain, nil
+}
+
+// deleteIfSame deletes KEYS[1] only if it still holds ARGV[1], so a correct
+// record written since the read survives.
+var deleteIfSame = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// deleteMismatch removes a record whose chain is not its key's, as MilleGrilles'
+// Node services do. A failure is logged: the caller's answer is the same.
+func (c *RedisCache) deleteMismatch(ctx context.Context, fp string, raw []byte) {
+	n, err := deleteIfSame.Run(ctx, c.client, []string{Key(fp)}, raw).Int()
+	if err != nil {
+		c.cfg.Logger.WarnContext(ctx, "certcache: cannot delete mismatching record", "key", Key(fp), "err", err)
+		return
+	}
+	c.deleted.Add(int64(n))
+}
+
+// Put verifies chain and writes its record with one SET … EX TTL, in the exact
+// shape Python's json.dumps gives it, then keeps it in memory.
+func (c *RedisCache) Put(ctx context.Context, chain *Chain) error {
+	if chain == nil {
+		return fmt.Errorf("%w: nil chain", ErrMalformed)
+	}
+	now := c.cfg.Now()
+	c.checks.Add(1)
+	expires, err := c.cfg.check(chain, now)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	if err := c.client.Set(ctx, Key(chain.Fingerprint()), EncodeRecord(chain), c.cfg.TTL).Err(); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	if c.mem != nil {
+		c.mem.put(chain, expires, now)
+	}
+	return nil
+}
+
+// Stats returns the cache's counters.
+func (c *RedisCache) Stats() Stats {
+	s := Stats{Reads: c.reads.Load(), Verifications: c.checks.Load(), Deleted: c.deleted.Load()}
+	if c.mem != nil {
+		s.Memory = c.mem.len()
+	}
+	return s
+}
+
+// validFingerprint accepts 64 lowercase hex characters.
+func validFingerprint(fp string) bool {
+	if len(fp) != 64 {
+		return false
+	}
+	for i := 0; i < len(fp); i++ {
+		if c := fp[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
