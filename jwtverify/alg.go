@@ -84,13 +84,13 @@ func lookupAlg(name string) (algorithm, bool) {
 // jwx v2 skips when the key carries an alg.
 func (a algorithm) fits(k *preparedKey) error {
 	if k.kty != a.kty {
-		return fmt.Errorf("%w: %s needs an %s key, key %q is %s", ErrAlgorithm, a.name, a.kty, k.kid, k.kty)
+		return fmt.Errorf("%w: %s needs an %s key, key %s is %s", ErrAlgorithm, a.name, a.kty, quote(k.kid), k.kty)
 	}
 	if a.curve != "" && k.curve != a.curve {
-		return fmt.Errorf("%w: %s needs curve %s, key %q is %s", ErrAlgorithm, a.name, a.curve, k.kid, k.curve)
+		return fmt.Errorf("%w: %s needs curve %s, key %s is %s", ErrAlgorithm, a.name, a.curve, quote(k.kid), k.curve)
 	}
 	if k.alg != "" && k.alg != a.name {
-		return fmt.Errorf("%w: token alg %s, key %q is for %s", ErrAlgorithm, a.name, k.kid, k.alg)
+		return fmt.Errorf("%w: token alg %s, key %s is for %s", ErrAlgorithm, a.name, quote(k.kid), quote(k.alg))
 	}
 	if a.kty == ktyOct && len(k.secret) < a.hash.Size() {
 		return fmt.Errorf("%w: %s secret of %d bytes", ErrWeakKey, a.name, len(k.secret))

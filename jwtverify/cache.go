@@ -21,6 +21,7 @@ type cacheEntry struct {
 	sum [sha256.Size]byte
 	tok *Token
 	key *preparedKey
+	alg algorithm
 }
 
 func newSigCache(max int) *sigCache {

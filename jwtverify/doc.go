@@ -1,9 +1,9 @@
 // Package jwtverify verifies JSON Web Tokens (compact JWS) strictly and fast.
 //
-// A Verifier checks a token against a KeySource (StaticKeys, RemoteJWKS,
+// A Verifier checks a token against a KeySource (StaticKeys, RemoteKeys,
 // XMLKeys, or your own) and a Config that says what a valid token is:
 //
-//	jwks, err := jwtverify.NewRemoteJWKS("https://idp.example/jwks", jwtverify.RemoteJWKSConfig{})
+//	jwks, err := jwtverify.NewRemoteJWKS("https://idp.example/jwks", jwtverify.RemoteKeysConfig{})
 //	v, err := jwtverify.New(jwks, jwtverify.Config{
 //		Issuer:     "https://idp.example",
 //		Audience:   []string{"my-api"},

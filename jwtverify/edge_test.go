@@ -213,7 +213,7 @@ func TestPrivateKeysRefused(t *testing.T) {
 	doc, _ = jsonOf(mixed)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(doc) }))
 	defer srv.Close()
-	jwks, err := jwtverify.NewRemoteJWKS(srv.URL, jwtverify.RemoteJWKSConfig{InsecureAllowHTTP: true})
+	jwks, err := jwtverify.NewRemoteJWKS(srv.URL, jwtverify.RemoteKeysConfig{InsecureAllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

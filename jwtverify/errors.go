@@ -1,6 +1,10 @@
 package jwtverify
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Every error Verify returns wraps exactly one of these sentinels, so callers can
 // branch with errors.Is and still log the wrapped detail (which may quote the token
@@ -47,3 +51,37 @@ var (
 	// ErrConfig: a Config or option is invalid (returned by constructors only).
 	ErrConfig = errors.New("jwtverify: invalid configuration")
 )
+
+// ErrType: the header typ is not one of Config.Types.
+var ErrType = errors.New("jwtverify: token type not accepted")
+
+// maxEcho bounds how much of an attacker-chosen value (alg, kid, typ, crit, iss,
+// aud) an error repeats.
+const maxEcho = 64
+
+// quote returns s clipped to maxEcho bytes (marked with "…") and quoted with
+// %q, so an error never carries an unbounded or unescaped token value.
+func quote(s string) string {
+	if len(s) > maxEcho {
+		s = s[:maxEcho] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// quoteAll quotes each of ss (at most 4, then a count) for an error.
+func quoteAll(ss []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, s := range ss {
+		if i == 4 {
+			fmt.Fprintf(&b, " and %d more", len(ss)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(quote(s))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

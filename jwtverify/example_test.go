@@ -18,7 +18,7 @@ func Example() {
 	srv := idp.ServeTLS()
 	defer srv.Close()
 
-	jwks, _ := jwtverify.NewRemoteJWKS(srv.JWKSURL(), jwtverify.RemoteJWKSConfig{HTTPClient: srv.Client})
+	jwks, _ := jwtverify.NewRemoteJWKS(srv.JWKSURL(), jwtverify.RemoteKeysConfig{HTTPClient: srv.Client})
 	v, _ := jwtverify.New(jwks, jwtverify.Config{
 		Issuer:   "https://idp.example",
 		Audience: []string{"my-api"},

@@ -20,13 +20,13 @@ import (
 type remote struct {
 	iss   *jwttest.Issuer
 	srv   *jwttest.Server
-	jwks  *jwtverify.RemoteJWKS
+	jwks  *jwtverify.RemoteKeys
 	v     *jwtverify.Verifier
 	clock *clock
 	logs  *bytes.Buffer
 }
 
-func newRemote(t *testing.T, tls bool, cfg jwtverify.RemoteJWKSConfig) *remote {
+func newRemote(t *testing.T, tls bool, cfg jwtverify.RemoteKeysConfig) *remote {
 	t.Helper()
 	iss := jwttest.New(t)
 	r := &remote{iss: iss, clock: newClock(), logs: &bytes.Buffer{}}
@@ -68,10 +68,8 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// settle waits for the fetch in flight, if any, to finish. Call it only right
-// after a fetch started (the mocked clock unmoved): within the cooldown Refresh
-// joins a fetch in flight and never starts one.
-func (r *remote) settle() { _, _ = r.jwks.Refresh(context.Background()) }
+// settle waits for the fetch in flight, if any, to land.
+func (r *remote) settle() { jwtverify.WaitIdle(r.jwks) }
 
 // waitFetches waits (bounded) for the server to have seen n fetches.
 func waitFetches(t *testing.T, srv *jwttest.Server, n int64) {
@@ -86,7 +84,7 @@ func waitFetches(t *testing.T, srv *jwttest.Server, n int64) {
 }
 
 func TestRemoteJWKSOverTLS(t *testing.T) {
-	r := newRemote(t, true, jwtverify.RemoteJWKSConfig{})
+	r := newRemote(t, true, jwtverify.RemoteKeysConfig{})
 	for i := 0; i < 3; i++ {
 		if err := r.verify(t, r.iss.Mint(claims())); err != nil {
 			t.Fatalf("Verify: %v", err)
@@ -98,12 +96,12 @@ func TestRemoteJWKSOverTLS(t *testing.T) {
 }
 
 func TestRemoteJWKSRefusesHTTP(t *testing.T) {
-	_, err := jwtverify.NewRemoteJWKS("http://idp.test/jwks", jwtverify.RemoteJWKSConfig{})
+	_, err := jwtverify.NewRemoteJWKS("http://idp.test/jwks", jwtverify.RemoteKeysConfig{})
 	if !errors.Is(err, jwtverify.ErrInsecureURL) {
 		t.Fatalf("err = %v, want ErrInsecureURL", err)
 	}
 	for _, u := range []string{"", "::", "ftp://x/y", "https://"} {
-		if _, err := jwtverify.NewRemoteJWKS(u, jwtverify.RemoteJWKSConfig{}); err == nil {
+		if _, err := jwtverify.NewRemoteJWKS(u, jwtverify.RemoteKeysConfig{}); err == nil {
 			t.Errorf("NewRemoteJWKS(%q) succeeded", u)
 		}
 	}
@@ -116,7 +114,7 @@ func TestRemoteJWKSRefusesRedirectToHTTP(t *testing.T) {
 	defer plain.Close()
 	tls := httptest.NewTLSServer(http.RedirectHandler(plain.URL, http.StatusFound))
 	defer tls.Close()
-	jwks, err := jwtverify.NewRemoteJWKS(tls.URL, jwtverify.RemoteJWKSConfig{HTTPClient: tls.Client()})
+	jwks, err := jwtverify.NewRemoteJWKS(tls.URL, jwtverify.RemoteKeysConfig{HTTPClient: tls.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +126,7 @@ func TestRemoteJWKSRefusesRedirectToHTTP(t *testing.T) {
 func TestRemoteJWKSBodyBounded(t *testing.T) {
 	for name, declared := range map[string]bool{"Content-Length": true, "chunked": false} {
 		t.Run(name, func(t *testing.T) {
-			r := newRemote(t, false, jwtverify.RemoteJWKSConfig{})
+			r := newRemote(t, false, jwtverify.RemoteKeysConfig{})
 			r.srv.SetHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				const size = 50 << 20
 				if declared {
@@ -151,7 +149,7 @@ func TestRemoteJWKSBodyBounded(t *testing.T) {
 }
 
 func TestRemoteJWKSHangingEndpoint(t *testing.T) {
-	r := newRemote(t, false, jwtverify.RemoteJWKSConfig{})
+	r := newRemote(t, false, jwtverify.RemoteKeysConfig{})
 	r.srv.SetDelay(time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -169,14 +167,14 @@ func TestRemoteJWKSBadDocuments(t *testing.T) {
 		"only weak":     `{"keys":[{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB"}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := newRemote(t, false, jwtverify.RemoteJWKSConfig{})
+			r := newRemote(t, false, jwtverify.RemoteKeysConfig{})
 			r.srv.SetBody([]byte(body))
 			if err := r.verify(t, r.iss.Mint(claims())); !errors.Is(err, jwtverify.ErrKeySource) {
 				t.Fatalf("err = %v, want ErrKeySource", err)
 			}
 		})
 	}
-	r := newRemote(t, false, jwtverify.RemoteJWKSConfig{})
+	r := newRemote(t, false, jwtverify.RemoteKeysConfig{})
 	r.srv.SetStatus(http.StatusInternalServerError)
 	if err := r.verify(t, r.iss.Mint(claims())); !errors.Is(err, jwtverify.ErrKeySource) {
 		t.Fatalf("status 500: err = %v, want ErrKeySource", err)
@@ -186,7 +184,7 @@ func TestRemoteJWKSBadDocuments(t *testing.T) {
 // TestRemoteJWKSUnknownKidSingleFlight: 1,000 concurrent requests with the same
 // unknown kid cause exactly one fetch, and the rotated key is then known.
 func TestRemoteJWKSUnknownKidSingleFlight(t *testing.T) {
-	r := newRemote(t, false, jwtverify.RemoteJWKSConfig{})
+	r := newRemote(t, false, jwtverify.RemoteKeysConfig{})
 	if err := r.verify(t, r.iss.Mint(claims())); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +230,7 @@ func TestRemoteJWKSUnknownKidSingleFlight(t *testing.T) {
 // TestRemoteJWKSMaxAge: the set is refreshed after max-age (clamped), in the
 // background, without failing requests.
 func TestRemoteJWKSMaxAge(t *testing.T) {
-	r := newRemote(t, false, jwtverify.RemoteJWKSConfig{MinRefresh: time.Minute, MaxRefresh: time.Hour})
+	r := newRemote(t, false, jwtverify.RemoteKeysConfig{MinRefresh: time.Minute, MaxRefresh: time.Hour})
 	r.srv.SetCacheControl("public, max-age=600")
 	tok := r.iss.Mint(claims())
 	if err := r.verify(t, tok); err != nil {
@@ -265,7 +263,7 @@ func TestRemoteJWKSMaxAge(t *testing.T) {
 // fails, up to MaxStale, logging the outage once; then verification fails
 // closed.
 func TestRemoteJWKSStaleWhileError(t *testing.T) {
-	r := newRemote(t, false, jwtverify.RemoteJWKSConfig{MaxStale: time.Hour, RefreshCooldown: time.Second})
+	r := newRemote(t, false, jwtverify.RemoteKeysConfig{MaxStale: time.Hour, RefreshCooldown: time.Second})
 	r.srv.SetCacheControl("max-age=300")
 	tok := r.iss.Mint(with("exp", epoch.Add(24*time.Hour).Unix()))
 	if err := r.verify(t, tok); err != nil {
@@ -280,7 +278,7 @@ func TestRemoteJWKSStaleWhileError(t *testing.T) {
 		waitFetches(t, r.srv, int64(2+i))
 		r.settle()
 	}
-	if n := strings.Count(r.logs.String(), "JWKS fetch failed"); n != 1 {
+	if n := strings.Count(r.logs.String(), "fetch failed"); n != 1 {
 		t.Fatalf("outage logged %d times, want once:\n%s", n, r.logs)
 	}
 	r.clock.Add(2 * time.Hour)

@@ -38,6 +38,14 @@ func newKeyIndex(set jwk.Set, log *slog.Logger, prev *keyIndex) *keyIndex {
 			idx.refused[jk.KeyID()] = err
 			delete(idx.byKid, jk.KeyID()) // a good key sharing the kid is ambiguous too
 		case pk.kid == "":
+			if prev != nil {
+				for _, old := range prev.anon {
+					if old.equal(pk) {
+						pk = old
+						break
+					}
+				}
+			}
 			idx.anon = append(idx.anon, pk)
 		default:
 			if prev != nil {
@@ -51,7 +59,7 @@ func newKeyIndex(set jwk.Set, log *slog.Logger, prev *keyIndex) *keyIndex {
 				if idx.refused == nil {
 					idx.refused = map[string]error{}
 				}
-				idx.refused[pk.kid] = fmt.Errorf("%w: several keys share kid %q", ErrUnknownKey, pk.kid)
+				idx.refused[pk.kid] = fmt.Errorf("%w: several keys share kid %s", ErrUnknownKey, quote(pk.kid))
 				continue
 			}
 			if _, bad := idx.refused[pk.kid]; !bad {
@@ -78,7 +86,7 @@ func (idx *keyIndex) lookup(kid string, a algorithm) (*preparedKey, error) {
 			return nil, err
 		}
 		if len(idx.byKid) > 0 { // the issuer names its keys: an unknown kid is unknown
-			return nil, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
+			return nil, fmt.Errorf("%w: kid %s", ErrUnknownKey, quote(kid))
 		}
 		return idx.only(a, idx.anon, kid)
 	}
@@ -92,28 +100,40 @@ func (idx *keyIndex) only(a algorithm, keys []*preparedKey, kid string) (*prepar
 			continue
 		}
 		if found != nil {
-			return nil, fmt.Errorf("%w: kid %q fits several %s keys", ErrUnknownKey, kid, a.name)
+			return nil, fmt.Errorf("%w: kid %s fits several %s keys", ErrUnknownKey, quote(kid), a.name)
 		}
 		found = pk
 	}
 	if found == nil {
-		return nil, fmt.Errorf("%w: kid %q, alg %s", ErrUnknownKey, kid, a.name)
+		return nil, fmt.Errorf("%w: kid %s, alg %s", ErrUnknownKey, quote(kid), a.name)
 	}
 	return found, nil
 }
 
-// has reports whether pk is still a key of this index (cache entries die with
-// their key).
-func (idx *keyIndex) has(pk *preparedKey) bool {
-	if pk.kid != "" {
-		return idx.byKid[pk.kid] == pk
-	}
-	for _, k := range idx.anon {
-		if k == pk {
-			return true
+// chooses reports whether a token with this kid and algorithm would still be
+// verified with pk: a cache entry lives only while its key would be chosen
+// again, so adding a named key beside a kid-less one, or a second kid-less key of
+// the same algorithm, or changing a key, drops the entries it made.
+func (idx *keyIndex) chooses(kid string, a algorithm, pk *preparedKey) bool {
+	if kid != "" {
+		if k, ok := idx.byKid[kid]; ok {
+			return k == pk // fits passed when the entry was made, and k is unchanged
+		}
+		if len(idx.byKid) > 0 || idx.refused[kid] != nil {
+			return false
 		}
 	}
-	return false
+	var found *preparedKey
+	for _, k := range idx.anon {
+		if a.fits(k) != nil {
+			continue
+		}
+		if found != nil {
+			return false // ambiguous now
+		}
+		found = k
+	}
+	return found == pk
 }
 
 // equal reports whether two prepared keys are the same key for the same use.

@@ -1,6 +1,7 @@
 package jwtverify
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -15,7 +16,7 @@ import (
 )
 
 // KeySource supplies the public keys tokens are verified with. StaticKeys,
-// RemoteJWKS and the profiles' sources implement it; tests may fake it.
+// RemoteKeys and the profiles' sources implement it; tests may fake it.
 //
 // A source must return a new jwk.Set when its keys change and never mutate a set
 // it has returned: the Verifier prepares each set once and remembers it by identity.
@@ -24,7 +25,7 @@ type KeySource interface {
 }
 
 // Refresher is implemented by sources that can refetch their keys when a token
-// names an unknown kid. Implementations rate-limit themselves (RemoteJWKS allows
+// names an unknown kid. Implementations rate-limit themselves (RemoteKeys allows
 // one refetch per RefreshCooldown).
 type Refresher interface {
 	Refresh(ctx context.Context) (jwk.Set, error)
@@ -47,33 +48,45 @@ type StaticKeys struct {
 // NewStaticKeys builds a key source from any mix of jwk.Set, jwk.Key,
 // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey, *x509.Certificate and PEM
 // bytes (PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE blocks, any number). Private
-// keys are refused (ErrConfig for crypto keys, ErrWeakKey for private JWKs):
-// pass the public half. Every key is checked (ErrWeakKey); keys marked for
-// another use than signatures ("use":"enc", key_ops without "verify") are left out.
+// crypto keys are refused (ErrConfig): pass the public half.
+//
+// The rule for unusable keys is RemoteKeys's (RFC 7517 §5): a key that fails the
+// checks (an RSA key under 2048 bits, a published private JWK, an unsupported
+// curve, …) is kept out of use, not fatal. The Verifier logs each one and refuses
+// a token naming it with ErrWeakKey; keys marked for another use than signatures
+// ("use":"enc", key_ops without "verify") are left out. NewStaticKeys fails
+// (ErrWeakKey, or ErrConfig for an empty input) only when no usable key is left.
 //
 //	keys, err := jwtverify.NewStaticKeys(pemBytes)
 func NewStaticKeys(keys ...any) (*StaticKeys, error) {
 	set := jwk.NewSet()
+	var weak error
 	for _, k := range keys {
 		jks, err := toJWKs(k)
+		if errors.Is(err, ErrWeakKey) {
+			weak = cmp.Or(weak, err) // a key jwx cannot hold (P-224, say): left out
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		for _, jk := range jks {
-			_, err := prepareJWK(jk)
-			if errors.Is(err, errNotForSignatures) {
+			if _, err := prepareJWK(jk); errors.Is(err, errNotForSignatures) {
 				continue // an encryption key of a mixed JWKS: not ours to use
 			}
-			if err != nil {
-				return nil, err
-			}
 			if err := set.AddKey(jk); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+				return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 			}
 		}
 	}
+	if set.Len() == 0 && weak != nil {
+		return nil, weak
+	}
 	if set.Len() == 0 {
 		return nil, fmt.Errorf("%w: no signature keys", ErrConfig)
+	}
+	if err := usable(set); err != nil {
+		return nil, err
 	}
 	return &StaticKeys{set: set}, nil
 }
@@ -119,12 +132,12 @@ func toJWKs(k any) ([]jwk.Key, error) {
 	case *x509.Certificate:
 		return toJWKs(k.PublicKey)
 	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
-		if err := checkRaw(k); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrWeakKey, err)
+		if r, ok := k.(*rsa.PublicKey); ok && (r == nil || r.N == nil) {
+			return nil, fmt.Errorf("%w: empty RSA key", ErrWeakKey)
 		}
 		jk, err := jwk.FromRaw(k)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+			return nil, fmt.Errorf("%w: %v", ErrWeakKey, err)
 		}
 		return []jwk.Key{jk}, nil
 	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
@@ -199,11 +212,11 @@ func prepareJWK(jk jwk.Key) (*preparedKey, error) {
 	switch jk.(type) {
 	case jwk.RSAPrivateKey, jwk.ECDSAPrivateKey, jwk.OKPPrivateKey:
 		// A published private key means anyone can sign with it.
-		return nil, fmt.Errorf("%w: key %q is a private key", ErrWeakKey, pk.kid)
+		return nil, fmt.Errorf("%w: key %s is a private key", ErrWeakKey, quote(pk.kid))
 	}
 	raw, err := jwk.PublicRawKeyOf(jk)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key %q: %v", ErrWeakKey, pk.kid, err)
+		return nil, fmt.Errorf("%w: key %s: %v", ErrWeakKey, quote(pk.kid), err)
 	}
 	switch k := raw.(type) {
 	case *rsa.PublicKey:
@@ -226,7 +239,7 @@ func prepareJWK(jk jwk.Key) (*preparedKey, error) {
 		err = fmt.Errorf("unsupported key type %T", raw)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: key %q: %v", ErrWeakKey, pk.kid, err)
+		return nil, fmt.Errorf("%w: key %s: %v", ErrWeakKey, quote(pk.kid), err)
 	}
 	return pk, nil
 }
@@ -238,22 +251,6 @@ func hasVerifyOp(ops jwk.KeyOperationList) bool {
 		}
 	}
 	return false
-}
-
-// checkRaw applies the key checks to a crypto public key.
-func checkRaw(k any) error {
-	switch k := k.(type) {
-	case *rsa.PublicKey:
-		return checkRSA(k)
-	case *ecdsa.PublicKey:
-		_, err := checkEC(k)
-		return err
-	case ed25519.PublicKey:
-		if len(k) != ed25519.PublicKeySize {
-			return fmt.Errorf("Ed25519 key of %d bytes", len(k))
-		}
-	}
-	return nil
 }
 
 func checkRSA(k *rsa.PublicKey) error {

@@ -117,12 +117,12 @@ func members(doc []byte, what string, ms []member) ([]member, error) {
 		i = skipSpace(doc, i+1)
 		vend, ok := scanValue(doc, i)
 		if !ok {
-			return nil, fmt.Errorf("%w: %s: bad value of %q", ErrMalformed, what, name)
+			return nil, fmt.Errorf("%w: %s: bad value of %s", ErrMalformed, what, quote(name))
 		}
 		if seen == nil {
 			for _, m := range ms {
 				if m.name == name {
-					return nil, fmt.Errorf("%w: %s has duplicate member %q", ErrMalformed, what, name)
+					return nil, fmt.Errorf("%w: %s has duplicate member %s", ErrMalformed, what, quote(name))
 				}
 			}
 			if len(ms) == linearMembers { // past this, a linear scan is quadratic work an attacker controls
@@ -132,7 +132,7 @@ func members(doc []byte, what string, ms []member) ([]member, error) {
 				}
 			}
 		} else if _, dup := seen[name]; dup {
-			return nil, fmt.Errorf("%w: %s has duplicate member %q", ErrMalformed, what, name)
+			return nil, fmt.Errorf("%w: %s has duplicate member %s", ErrMalformed, what, quote(name))
 		}
 		if seen != nil {
 			seen[name] = struct{}{}

@@ -131,7 +131,7 @@ func (t *Token) checkFold() error {
 	for i, a := range t.claims {
 		for _, b := range t.claims[i+1:] {
 			if strings.EqualFold(a.name, b.name) {
-				return fmt.Errorf("%w: payload has members %q and %q, which decode into one field", ErrMalformed, a.name, b.name)
+				return fmt.Errorf("%w: payload has members %s and %s, which decode into one field", ErrMalformed, quote(a.name), quote(b.name))
 			}
 		}
 	}
@@ -172,7 +172,7 @@ func foldDuplicates(doc []byte) error {
 			if f := &stack[top]; f.obj && f.wantName {
 				k := foldKey(tok)
 				if prev, dup := f.names[k]; dup {
-					return fmt.Errorf("%w: payload has members %q and %q, which decode into one field", ErrMalformed, prev, tok)
+					return fmt.Errorf("%w: payload has members %s and %s, which decode into one field", ErrMalformed, quote(prev), quote(tok))
 				}
 				if f.names == nil {
 					f.names = map[string]string{}
@@ -248,7 +248,7 @@ func newToken(t *Token, raw string, header Header, hdr []member, payload []byte,
 func stringClaim(m member) (string, error) {
 	s, err := unquote(m.value)
 	if err != nil {
-		return "", fmt.Errorf("%w: claim %q is not a string", ErrMalformed, m.name)
+		return "", fmt.Errorf("%w: claim %s is not a string", ErrMalformed, quote(m.name))
 	}
 	return s, nil
 }
@@ -285,7 +285,7 @@ func hasNull(v []byte) bool {
 func timeClaim(m member) (time.Time, error) {
 	v := m.value
 	if len(v) == 0 || !(v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) {
-		return time.Time{}, fmt.Errorf("%w: claim %q is not a number", ErrMalformed, m.name)
+		return time.Time{}, fmt.Errorf("%w: claim %s is not a number", ErrMalformed, quote(m.name))
 	}
 	if isInteger(v) {
 		n, err := strconv.ParseInt(unsafe.String(&v[0], len(v)), 10, 64)
@@ -295,7 +295,7 @@ func timeClaim(m member) (time.Time, error) {
 	}
 	f, err := strconv.ParseFloat(unsafe.String(&v[0], len(v)), 64)
 	if err != nil || math.IsNaN(f) || math.Abs(f) > 1<<40 {
-		return time.Time{}, fmt.Errorf("%w: claim %q is out of range", ErrMalformed, m.name)
+		return time.Time{}, fmt.Errorf("%w: claim %s is out of range", ErrMalformed, quote(m.name))
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil

@@ -55,6 +55,13 @@ type Config struct {
 	// CacheSize is the number of verified signatures remembered (default 1024;
 	// negative disables the cache).
 	CacheSize int
+	// Types lists the accepted header typ values (RFC 8725 §3.11); empty accepts
+	// any typ, or none. When set, a token without typ is refused (ErrType).
+	// Values compare case-insensitively, with or without the "application/"
+	// prefix. Set Types: []string{"at+jwt"} to accept only RFC 9068 access
+	// tokens, so that an ID token of the same issuer and audience cannot be used
+	// as one.
+	Types []string
 }
 
 // Verifier checks compact JWS tokens against a KeySource. It is safe for
@@ -72,6 +79,7 @@ type Verifier struct {
 	log       *slog.Logger
 	cache     *sigCache
 	headers   headerCache // parsed headers of verified tokens
+	types     []string    // normalized Config.Types
 	idx       atomic.Pointer[keyIndex]
 }
 
@@ -95,6 +103,12 @@ func New(src KeySource, cfg Config) (*Verifier, error) {
 		log:      cfg.Logger,
 	}
 	v.refresher, _ = src.(Refresher)
+	for _, t := range cfg.Types {
+		if t == "" {
+			return nil, fmt.Errorf("%w: empty entry in Types", ErrConfig)
+		}
+		v.types = append(v.types, normType(t))
+	}
 	if cfg.RequiredClaims == nil {
 		v.required = []string{"exp"}
 	}
@@ -162,7 +176,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, fmt.Errorf("%w: token of %d bytes, limit %d", ErrTooLarge, len(raw), v.maxSize)
 	}
 	if v.cache == nil {
-		tok, _, err := v.verifyFresh(ctx, raw)
+		tok, _, _, err := v.verifyFresh(ctx, raw)
 		return tok, err
 	}
 	// Hashing reads raw's bytes in place; nothing writes through this slice.
@@ -172,7 +186,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		if err != nil {
 			return nil, err
 		}
-		if idx.has(e.key) {
+		if idx.chooses(e.tok.header.Kid, e.alg, e.key) {
 			if err := v.checkClaims(e.tok); err != nil {
 				if errors.Is(err, ErrExpired) {
 					v.cache.remove(sum)
@@ -183,20 +197,20 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		}
 		v.cache.remove(sum) // its key left the source
 	}
-	tok, key, err := v.verifyFresh(ctx, raw)
+	tok, key, a, err := v.verifyFresh(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	v.cache.add(&cacheEntry{sum: sum, tok: tok, key: key})
+	v.cache.add(&cacheEntry{sum: sum, tok: tok, key: key, alg: a})
 	return tok, nil
 }
 
 // verifyFresh runs every check, signature included.
-func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *preparedKey, error) {
+func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *preparedKey, algorithm, error) {
 	// splitCompact only reads raw's bytes; nothing writes through this slice.
 	c, err := splitCompact(unsafe.Slice(unsafe.StringData(raw), len(raw)), &v.headers)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, algorithm{}, err
 	}
 	st := new(tokenStorage) // the token and its member lists in one allocation
 	var hdr []member
@@ -205,30 +219,30 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 	if c.cached != nil {
 		hdr, header, a = c.cached.hdr, c.cached.header, c.cached.alg
 	} else if hdr, header, a, err = v.parseHeader(c.header, st.hdr[:0]); err != nil {
-		return nil, nil, err
+		return nil, nil, algorithm{}, err
 	}
 	claims, err := members(c.payload, "payload", st.claims[:0])
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, algorithm{}, err
 	}
 	key, err := v.key(ctx, header.Kid, a)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, algorithm{}, err
 	}
 	if !a.verify(key, c.signingInput, c.sig) {
-		return nil, nil, fmt.Errorf("%w: %s with key %q", ErrSignature, a.name, key.kid)
+		return nil, nil, algorithm{}, fmt.Errorf("%w: %s with key %s", ErrSignature, a.name, quote(key.kid))
 	}
 	tok, err := newToken(&st.tok, raw, header, hdr, c.payload, claims)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, algorithm{}, err
 	}
 	if err := v.checkClaims(tok); err != nil {
-		return nil, nil, err
+		return nil, nil, algorithm{}, err
 	}
 	if c.cached == nil {
 		v.headers.put(c.headerSeg, c.header, header, a)
 	}
-	return tok, key, nil
+	return tok, key, a, nil
 }
 
 // parseHeader reads alg, kid, typ and crit. jku, x5u, jwk and x5c are never read:
@@ -248,7 +262,7 @@ func (v *Verifier) parseHeader(b []byte, buf []member) ([]member, Header, algori
 		case "typ":
 			h.Typ, err = stringClaim(m)
 		case "crit":
-			err = fmt.Errorf("%w: %s", ErrCritical, m.value)
+			err = fmt.Errorf("%w: %s", ErrCritical, quote(string(m.value)))
 		}
 		if err != nil {
 			return nil, h, algorithm{}, err
@@ -256,7 +270,10 @@ func (v *Verifier) parseHeader(b []byte, buf []member) ([]member, Header, algori
 	}
 	a, ok := v.algs[h.Alg]
 	if !ok {
-		return nil, h, algorithm{}, fmt.Errorf("%w: %q", ErrAlgorithm, h.Alg)
+		return nil, h, algorithm{}, fmt.Errorf("%w: %s", ErrAlgorithm, quote(h.Alg))
+	}
+	if v.types != nil && !slices.Contains(v.types, normType(h.Typ)) {
+		return nil, h, algorithm{}, fmt.Errorf("%w: typ %s", ErrType, quote(h.Typ))
 	}
 	return hdr, h, a, nil
 }
@@ -273,10 +290,10 @@ func (v *Verifier) key(ctx context.Context, kid string, a algorithm) (*preparedK
 	}
 	set, rerr := v.refresher.Refresh(ctx)
 	if rerr != nil {
-		return nil, fmt.Errorf("%w: refresh for kid %q: %w", ErrKeySource, kid, rerr)
+		return nil, fmt.Errorf("%w: refresh for kid %s: %w", ErrKeySource, quote(kid), rerr)
 	}
 	if set == nil {
-		return nil, fmt.Errorf("%w: refresh for kid %q returned no key set", ErrKeySource, kid)
+		return nil, fmt.Errorf("%w: refresh for kid %s returned no key set", ErrKeySource, quote(kid))
 	}
 	return v.indexOf(set).lookup(kid, a)
 }
@@ -329,10 +346,10 @@ func (v *Verifier) checkClaims(t *Token) error {
 		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
 	}
 	if v.issuer != "" && t.iss != v.issuer {
-		return fmt.Errorf("%w: %q", ErrIssuer, t.iss)
+		return fmt.Errorf("%w: %s", ErrIssuer, quote(t.iss))
 	}
 	if len(v.audience) > 0 && !anyIn(t.aud, v.audience) {
-		return fmt.Errorf("%w: %q", ErrAudience, t.aud)
+		return fmt.Errorf("%w: %s", ErrAudience, quoteAll(t.aud))
 	}
 	return nil
 }
@@ -345,3 +362,16 @@ func anyIn(have, want []string) bool {
 	}
 	return false
 }
+
+// normType folds a typ value for comparison (RFC 8725 §3.11, RFC 7515 §4.1.9):
+// lower case, without an "application/" prefix.
+func normType(t string) string {
+	t = strings.ToLower(t)
+	return strings.TrimPrefix(t, "application/")
+}
+
+// SameType reports whether two typ values name the same media type: compared
+// case-insensitively, with or without the "application/" prefix.
+//
+//	jwtverify.SameType(tok.Header().Typ, "at+jwt")
+func SameType(a, b string) bool { return normType(a) == normType(b) }

@@ -80,14 +80,14 @@ func rsaKeyValueParts(doc []byte) (mod, exp []byte, err error) {
 			case depth == 1 && t.Name.Local == "RSAKeyValue" && !seenRoot:
 				seenRoot = true
 			case depth == 1:
-				return nil, nil, fmt.Errorf("%w: root element <%s>, want <RSAKeyValue>", ErrMalformed, t.Name.Local)
+				return nil, nil, fmt.Errorf("%w: root element %s, want <RSAKeyValue>", ErrMalformed, quote(t.Name.Local))
 			case depth == 2:
 				cur = t.Name.Local
 				if (cur == "Modulus" && mod != nil) || (cur == "Exponent" && exp != nil) {
-					return nil, nil, fmt.Errorf("%w: RSAKeyValue: duplicate <%s>", ErrMalformed, cur)
+					return nil, nil, fmt.Errorf("%w: RSAKeyValue: duplicate %s", ErrMalformed, quote(cur))
 				}
 			default:
-				return nil, nil, fmt.Errorf("%w: RSAKeyValue: unexpected nested <%s>", ErrMalformed, t.Name.Local)
+				return nil, nil, fmt.Errorf("%w: RSAKeyValue: unexpected nested %s", ErrMalformed, quote(t.Name.Local))
 			}
 		case xml.EndElement:
 			depth--
@@ -120,7 +120,7 @@ func xmlBase64Int(text []byte, name string) (*big.Int, error) {
 	clean := strings.Join(strings.Fields(string(text)), "")
 	b, err := base64.StdEncoding.Strict().DecodeString(clean)
 	if err != nil || len(b) == 0 {
-		return nil, fmt.Errorf("%w: RSAKeyValue <%s> is not standard base64", ErrMalformed, name)
+		return nil, fmt.Errorf("%w: RSAKeyValue %s is not standard base64", ErrMalformed, quote(name))
 	}
 	return new(big.Int).SetBytes(b), nil
 }
@@ -133,7 +133,7 @@ func NewXMLKeys(docs map[string][]byte) (*StaticKeys, error) {
 	for kid, doc := range docs {
 		pub, err := ParseRSAKeyValue(doc)
 		if err != nil {
-			return nil, fmt.Errorf("key %q: %w", kid, err)
+			return nil, fmt.Errorf("key %s: %w", quote(kid), err)
 		}
 		jk, err := jwk.FromRaw(pub)
 		if err != nil {

@@ -72,7 +72,7 @@ func (c *Client) tokenVerifier(ctx context.Context) (*jwtverify.Verifier, error)
 	if c.verifier != nil && c.jwksURI == md.JWKSURI {
 		return c.verifier, nil
 	}
-	jwks, err := jwtverify.NewRemoteJWKS(md.JWKSURI, jwtverify.RemoteJWKSConfig{
+	jwks, err := jwtverify.NewRemoteJWKS(md.JWKSURI, jwtverify.RemoteKeysConfig{
 		HTTPClient:        c.cfg.HTTPClient,
 		InsecureAllowHTTP: c.cfg.InsecureAllowHTTP,
 		MaxBodySize:       c.cfg.MaxBodySize,

@@ -35,7 +35,7 @@ func run(ctx context.Context) error {
 	defer srv.Close()
 	fmt.Println("JWKS served at", srv.JWKSURL())
 
-	jwks, err := jwtverify.NewRemoteJWKS(srv.JWKSURL(), jwtverify.RemoteJWKSConfig{HTTPClient: srv.Client})
+	jwks, err := jwtverify.NewRemoteJWKS(srv.JWKSURL(), jwtverify.RemoteKeysConfig{HTTPClient: srv.Client})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,174 @@
+package jwtverify_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/sesame-go/sesame/jwtverify"
+	"github.com/sesame-go/sesame/jwtverify/jwttest"
+)
+
+// TestUnusableKeysIgnored: one rule for StaticKeys, DecodeJWKS and RemoteKeys
+// (RFC 7517 §5): a JWKS holding a 1024-bit key beside good ones loads, the weak
+// key is logged and refused by kid (ErrWeakKey), the good ones verify. Before
+// the fix NewStaticKeys refused the whole set.
+func TestUnusableKeysIgnored(t *testing.T) {
+	iss, err := jwttest.NewIssuer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := iss.AddKey("weak", rsaKey(t, 1024), "RS256"); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(iss.PublicJWKS())
+	decoded, err := jwtverify.DecodeJWKS(body)
+	if err != nil {
+		t.Fatalf("DecodeJWKS: %v", err)
+	}
+	static, err := jwtverify.NewStaticKeys(iss.PublicJWKS())
+	if err != nil {
+		t.Fatalf("NewStaticKeys(JWKS with a weak key): %v", err)
+	}
+	mixed, err := jwtverify.NewStaticKeys(&rsaKey(t, 1024).PublicKey, iss.PublicKey(jwttest.KidRSA))
+	if err != nil {
+		t.Fatalf("NewStaticKeys(weak crypto key, good key): %v", err)
+	}
+	for name, src := range map[string]jwtverify.KeySource{
+		"DecodeJWKS":  sourceFunc(func(context.Context) (jwk.Set, error) { return decoded, nil }),
+		"StaticKeys":  static,
+		"crypto keys": mixed,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logs bytes.Buffer
+			v, err := jwtverify.New(src, jwtverify.Config{Now: newClock().Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Verify(context.Background(), iss.Mint(claims())); err != nil {
+				t.Fatalf("good key: %v", err)
+			}
+			if name != "crypto keys" {
+				if _, err := v.Verify(context.Background(), iss.Mint(claims(), jwttest.WithKid("weak"))); !errors.Is(err, jwtverify.ErrWeakKey) {
+					t.Fatalf("weak key: err = %v, want ErrWeakKey", err)
+				}
+			}
+			if !strings.Contains(logs.String(), "key refused") {
+				t.Fatalf("the weak key was not logged:\n%s", logs.String())
+			}
+		})
+	}
+	// Only weak keys: nothing usable is left.
+	onlyWeak := jwk.NewSet()
+	k, _ := iss.PublicJWKS().LookupKeyID("weak")
+	_ = onlyWeak.AddKey(k)
+	body, _ = json.Marshal(onlyWeak)
+	if _, err := jwtverify.DecodeJWKS(body); !errors.Is(err, jwtverify.ErrWeakKey) {
+		t.Fatalf("DecodeJWKS(only a weak key): err = %v, want ErrWeakKey", err)
+	}
+	if _, err := jwtverify.NewStaticKeys(onlyWeak); !errors.Is(err, jwtverify.ErrWeakKey) {
+		t.Fatalf("NewStaticKeys(only a weak key): err = %v, want ErrWeakKey", err)
+	}
+}
+
+// TestTypes: Config.Types accepts only the listed typ values, compared
+// case-insensitively with or without "application/", and refuses a token
+// without typ; an ID token cannot pass as an RFC 9068 access token.
+func TestTypes(t *testing.T) {
+	f := newFixture(t, jwtverify.Config{Types: []string{"at+jwt"}})
+	cases := []struct {
+		typ  any // nil: no typ header
+		want error
+	}{
+		{"at+jwt", nil},
+		{"AT+JWT", nil},
+		{"application/at+jwt", nil},
+		{"Application/At+JWT", nil},
+		{"JWT", jwtverify.ErrType},
+		{nil, jwtverify.ErrType},
+		{"", jwtverify.ErrType},
+		{"application/jwt", jwtverify.ErrType},
+		{"at+jwt ", jwtverify.ErrType},
+		{"xapplication/at+jwt", jwtverify.ErrType},
+		{42, jwtverify.ErrMalformed},
+	}
+	for _, c := range cases {
+		opt := jwttest.WithHeader("typ", c.typ)
+		if c.typ == nil {
+			opt = jwttest.WithoutTyp()
+		}
+		_, err := f.v.Verify(context.Background(), f.iss.Mint(claims(), opt))
+		if !errors.Is(err, c.want) || (c.want == nil && err != nil) {
+			t.Errorf("typ %v: err = %v, want %v", c.typ, err, c.want)
+		}
+	}
+	// Without Types, any typ (and none) passes.
+	open := newFixture(t, jwtverify.Config{})
+	if _, err := open.v.Verify(context.Background(), open.iss.Mint(claims(), jwttest.WithoutTyp())); err != nil {
+		t.Fatalf("no Types, no typ: %v", err)
+	}
+	if _, err := jwtverify.New(sharedKeys(t), jwtverify.Config{Types: []string{""}}); !errors.Is(err, jwtverify.ErrConfig) {
+		t.Fatalf("empty Types entry: err = %v, want ErrConfig", err)
+	}
+	if !jwtverify.SameType("Application/AT+JWT", "at+jwt") || jwtverify.SameType("jwt", "at+jwt") {
+		t.Fatal("SameType")
+	}
+}
+
+func sharedKeys(t *testing.T) *jwtverify.StaticKeys {
+	t.Helper()
+	keys, err := jwtverify.NewStaticKeys(sharedIssuer().PublicJWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestErrorsBoundedAndEscaped: attacker-chosen header and claim values come
+// back in errors clipped to 64 bytes and quoted (%q), whatever their size.
+// Before the fix a 1 MiB alg gave a 1 MiB error and crit was printed raw.
+func TestErrorsBoundedAndEscaped(t *testing.T) {
+	f := newFixture(t, jwtverify.Config{Issuer: testIssuer, Audience: []string{testAudience}, Types: []string{"at+jwt"}, MaxTokenSize: 8 << 20})
+	huge := strings.Repeat("\x1b[31mA", 1<<20/6)
+	name, _ := json.Marshal(huge)
+	dupName, err := f.iss.SignRaw(jwttest.KidRSA, "RS256", []byte(`{"alg":"RS256","typ":"at+jwt","kid":"`+jwttest.KidRSA+`"}`),
+		[]byte(`{`+string(name)+`:1,`+string(name)+`:2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		tok  string
+		want error
+	}{
+		"alg":  {f.iss.Mint(claims(), jwttest.WithHeader("alg", huge)), jwtverify.ErrAlgorithm},
+		"kid":  {f.iss.Mint(claims(), jwttest.WithHeader("typ", "at+jwt"), jwttest.WithHeader("kid", huge)), jwtverify.ErrUnknownKey},
+		"typ":  {f.iss.Mint(claims(), jwttest.WithHeader("typ", huge)), jwtverify.ErrType},
+		"crit": {f.iss.Mint(claims(), jwttest.WithHeader("typ", "at+jwt"), jwttest.WithHeader("crit", []string{huge})), jwtverify.ErrCritical},
+		"iss":  {f.iss.Mint(with("iss", huge), jwttest.WithHeader("typ", "at+jwt")), jwtverify.ErrIssuer},
+		"aud":  {f.iss.Mint(with("aud", []string{huge, huge, "a", "b", "c", "d"}), jwttest.WithHeader("typ", "at+jwt")), jwtverify.ErrAudience},
+		"name": {dupName, jwtverify.ErrMalformed},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := f.v.Verify(context.Background(), c.tok)
+			if !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			msg := err.Error()
+			if len(msg) > 600 {
+				t.Fatalf("error of %d bytes: %.200s…", len(msg), msg)
+			}
+			if strings.Contains(msg, "\x1b") {
+				t.Fatalf("unescaped control character in %q", msg)
+			}
+		})
+	}
+}
