@@ -93,9 +93,11 @@ func TestRemoteKeysRedirects(t *testing.T) {
 		{"other https origin", secure.URL + "/othertls", false},
 	}
 	clients := map[string]func() *http.Client{
-		"default":        func() *http.Client { return nil },
-		"custom":         func() *http.Client { return &http.Client{Transport: tlsClient.Transport} },
-		"custom-checker": func() *http.Client { return &http.Client{Transport: tlsClient.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return nil }} },
+		"default": func() *http.Client { return nil },
+		"custom":  func() *http.Client { return &http.Client{Transport: tlsClient.Transport} },
+		"custom-checker": func() *http.Client {
+			return &http.Client{Transport: tlsClient.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+		},
 	}
 	for cname, mk := range clients {
 		for _, c := range cases {
