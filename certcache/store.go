@@ -20,7 +20,7 @@ const shardCount = 16
 type store struct {
 	seed     maphash.Seed
 	perShard int
-	epoch    atomic.Uint64 // advanced by every insert; recency stamps
+	epoch    atomic.Uint64 // advanced by 2 by every insert; recency stamps
 	shards   [shardCount]shard
 }
 
@@ -60,8 +60,8 @@ func (s *store) get(fp string, now time.Time) (*Chain, bool) {
 		sh.remove(fp, e)
 		return nil, false
 	}
-	if ep := s.epoch.Load(); e.used.Load() != ep {
-		e.used.Store(ep)
+	if ep := s.epoch.Load() + 1; e.used.Load() != ep {
+		e.used.Store(ep) // newer than the latest insert, older than the next
 	}
 	return e.chain, true
 }
@@ -69,7 +69,7 @@ func (s *store) get(fp string, now time.Time) (*Chain, bool) {
 // put stores chain under its fingerprint until expires.
 func (s *store) put(c *Chain, expires time.Time, now time.Time) {
 	e := &entry{chain: c, expires: expires.UnixNano()}
-	e.used.Store(s.epoch.Add(1))
+	e.used.Store(s.epoch.Add(2))
 	sh := s.shard(c.Fingerprint())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
