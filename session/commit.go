@@ -1,7 +1,9 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -13,6 +15,9 @@ import (
 // means another writer committed in between, so a writer among n concurrent ones
 // loses at most n-1 times; the bound only stops a session written without end.
 const maxAttempts = 1000
+
+// verifyTries bounds the reads that settle a write whose reply was lost.
+const verifyTries = 4
 
 // commit saves the recorded changes, if any, and sets or expires the cookie in
 // h. It runs once, before the response header is written.
@@ -38,76 +43,222 @@ func (s *Session) commit(h http.Header) error {
 		}
 		return nil
 	}
-	return s.save(h)
-}
-
-// save writes the changes with compare-and-set, replaying them on the current
-// record after each lost race. Callers hold s.mu.
-func (s *Session) save(h http.Header) error {
-	m := s.m
-	now := m.cfg.Now()
-	target, old, base := s.id, s.raw, s.base
-	if target == "" || s.renew {
-		target, old = newID(), nil
-	}
-	for attempt := 1; ; attempt++ {
-		rec := m.next(base, s.ops, now, old == nil)
-		if visible(rec) == 0 {
-			rec = &Record{} // aiohttp_session stores a cleared session as {}
-			if old == nil {
-				s.finish(h, "", nil, 0)
-				return s.dropOld(target)
+	if s.id == "" {
+		if s.fwd != "" && s.destroyed() {
+			// A logout with an id renewed by a request that ran at the same
+			// time: it ends the renewed session.
+			if err := s.m.endForwards(s.ctx, s.fwd); err != nil {
+				return err
 			}
 		}
-		enc, err := m.cfg.Codec.Encode(rec)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrValue, err)
+		return s.saveNew(h)
+	}
+	l, err := s.m.locks.lock(s.ctx, s.id)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer s.m.locks.unlock(s.id, l)
+	return s.save(h, l)
+}
+
+// destroyed reports whether Destroy was called.
+func (s *Session) destroyed() bool {
+	for _, o := range s.ops {
+		if o.kind == opClear {
+			return true
 		}
-		if len(enc) > m.cfg.MaxRecordSize {
-			return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(enc), m.cfg.MaxRecordSize)
+	}
+	return false
+}
+
+// saveNew stores a session that had no record under a fresh id. Callers hold
+// s.mu.
+func (s *Session) saveNew(h http.Header) error {
+	m := s.m
+	rec := m.next(nil, s.ops, m.cfg.Now(), true)
+	if visible(rec) == 0 {
+		s.finish(h, "", nil, 0)
+		return nil
+	}
+	enc, err := m.encode(rec)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		saved, _, _, err := s.write(h, newID(), nil, nil, rec, enc)
+		if err != nil || saved {
+			return err
 		}
-		ttl := m.ttl(rec, now)
-		saved, cur, found, err := m.store.CompareAndSave(s.ctx, m.key(target), old, enc, ttl)
+		if attempt == maxAttempts { // only a 128-bit id collision gets here
+			return fmt.Errorf("%w: no free id", ErrConflict)
+		}
+	}
+}
+
+// save writes the changes to the session's record with compare-and-set,
+// replaying them on the current record after each lost race. A session that
+// ended meanwhile (destroyed, evicted, renewed by another request) stays ended:
+// the changes are dropped (ErrEnded), unless they end it too. Callers hold s.mu
+// and the id's lock l.
+func (s *Session) save(h http.Header, l *idLock) error {
+	m := s.m
+	now := m.cfg.Now()
+	id, old, base := s.id, s.raw, s.base
+	if l.latest != nil && !bytes.Equal(l.latest, old) {
+		// Another request of this process saved since this one loaded.
+		old = l.latest
+		if base = m.continues(old, true); base == nil {
+			return s.ended(h, old, true)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		rec := m.next(base, s.ops, now, s.renew)
+		if visible(rec) == 0 {
+			rec = &Record{} // aiohttp_session stores a cleared session as {}
+		}
+		enc, err := m.encode(rec)
 		if err != nil {
 			return err
 		}
-		if saved {
-			if err := s.index(rec, target, ttl); err != nil {
-				return err
-			}
-			s.finish(h, target, rec, ttl)
-			return s.dropOld(target)
+		var saved, found bool
+		var cur []byte
+		if s.renew && !rec.Cleared() {
+			saved, cur, found, err = s.renewOnce(h, id, old, rec, enc)
+		} else {
+			saved, cur, found, err = s.write(h, id, old, base, rec, enc)
 		}
-		if attempt == maxAttempts {
+		switch {
+		case err != nil:
+			l.latest = nil
+			return err
+		case saved:
+			l.latest = enc
+			if s.renew && !rec.Cleared() {
+				l.latest = nil // the marker's value is not worth keeping
+			}
+			return nil
+		case attempt == maxAttempts:
 			return fmt.Errorf("%w: %d attempts on one session", ErrConflict, attempt)
 		}
-		target, old, base = m.rebase(target, cur, found)
+		l.latest = nil
+		if found {
+			l.latest = cur
+		}
+		if base = m.continues(cur, found); base == nil {
+			return s.ended(h, cur, found)
+		}
+		old = cur
 		if err := backoff(s.ctx, attempt); err != nil {
 			return err
 		}
 	}
 }
 
-// rebase picks what the next attempt builds on after a lost race: the current
-// record, or, if the session ended meanwhile (deleted, cleared, corrupt), nothing
-// under a fresh id.
-func (m *Manager) rebase(target string, cur []byte, found bool) (string, []byte, *Record) {
-	if found {
-		if b, keep, _, _ := m.classify(cur); keep {
-			return target, cur, b
+// write stores enc under id if the stored value is still old, indexing a
+// user's record before it is written, and sets the cookie on success.
+// Callers hold s.mu.
+func (s *Session) write(h http.Header, id string, old []byte, base, rec *Record, enc []byte) (bool, []byte, bool, error) {
+	m := s.m
+	ttl := m.ttl(rec, m.cfg.Now())
+	uid := m.userID(rec)
+	if err := s.indexFirst(uid, id, ttl); err != nil {
+		return false, nil, false, err
+	}
+	saved, cur, found, err := m.cas(s.ctx, m.key(id), old, enc, ttl)
+	if err != nil || !saved {
+		return false, cur, found, err
+	}
+	if uid != "" && uid != m.userID(base) {
+		if err := s.checkIndexed(uid, id, enc); err != nil {
+			return false, nil, false, err
 		}
 	}
-	return newID(), nil, nil
+	s.finish(h, id, rec, ttl)
+	return true, nil, false, nil
+}
+
+// ended answers a commit whose session ended while the request ran. Changes
+// that leave the session as the request saw it empty are a logout: it follows
+// the renewal the session may have gone through, ends the renewed record too,
+// and expires the cookie. Any other change (a renewal included) is dropped:
+// writing it would bring the session back.
+func (s *Session) ended(h http.Header, cur []byte, found bool) error {
+	if visible(applyOps(s.base, s.ops)) > 0 { // not a logout
+		return fmt.Errorf("%w: the session ended while the request ran; nothing was written", ErrEnded)
+	}
+	if next, ok := forwardOf(cur); found && ok {
+		if err := s.m.endForwards(s.ctx, next); err != nil {
+			return err
+		}
+	}
+	s.finish(h, "", nil, 0)
+	return nil
+}
+
+// continues returns the record the next attempt builds on, or nil when the
+// session ended (deleted, cleared, corrupt, past its lifetime, renewed).
+func (m *Manager) continues(cur []byte, found bool) *Record {
+	if !found {
+		return nil
+	}
+	b, keep, _, _ := m.classify(cur)
+	if !keep {
+		return nil
+	}
+	return b
+}
+
+// encode serialises rec within the size limit.
+func (m *Manager) encode(rec *Record) ([]byte, error) {
+	enc, err := m.cfg.Codec.Encode(rec)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrValue, err)
+	}
+	if len(enc) > m.cfg.MaxRecordSize {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(enc), m.cfg.MaxRecordSize)
+	}
+	return enc, nil
+}
+
+// cas is the store's CompareAndSave, made certain: when the reply is lost (the
+// connection dropped after the script was sent), the key is read again until
+// it shows whether the write happened. A value that is neither enc nor old is
+// returned as a lost race, so the caller replays its changes on it.
+func (m *Manager) cas(ctx context.Context, key string, old, enc []byte, ttl time.Duration) (bool, []byte, bool, error) {
+	saved, cur, found, err := m.store.CompareAndSave(ctx, key, old, enc, ttl)
+	if err == nil || !errors.Is(err, ErrUnavailable) {
+		return saved, cur, found, err
+	}
+	m.cfg.Logger.LogAttrs(ctx, slogWarn, "session write unconfirmed; reading it back", errAttr(err))
+	for try := 1; try <= verifyTries; try++ {
+		if backoff(ctx, try) != nil {
+			break
+		}
+		raw, found, rerr := m.store.Load(ctx, key)
+		if rerr != nil {
+			continue
+		}
+		if found && bytes.Equal(raw, enc) {
+			return true, nil, false, nil
+		}
+		return false, raw, found, nil
+	}
+	return false, nil, false, fmt.Errorf("%w: %v; the store could not be read back, so whether the write happened is unknown", ErrUnavailable, err)
 }
 
 // next returns the record to store: base with ops, created now, and the
-// lifetime start stamped on a fresh id.
+// lifetime start stamped: now on a fresh or renewed session, the record's own
+// created on one another service started.
 func (m *Manager) next(base *Record, ops []op, now time.Time, fresh bool) *Record {
 	rec := applyOps(base, ops)
+	started := rec.Created
 	rec.Created = now.Unix()
 	if m.cfg.Lifetime > 0 {
 		if _, ok := startedAt(rec); fresh || !ok {
-			rec.set(LifetimeKey, []byte(strconv.FormatInt(now.Unix(), 10)))
+			if fresh || started <= 0 {
+				started = now.Unix()
+			}
+			rec.set(LifetimeKey, []byte(strconv.FormatInt(started, 10)))
 		}
 	}
 	return rec
@@ -145,35 +296,54 @@ func (s *Session) finish(h http.Header, target string, rec *Record, ttl time.Dur
 	s.m.setCookie(h, target, ttl)
 }
 
-// dropOld deletes the record a renewed session left behind.
-func (s *Session) dropOld(target string) error {
-	if !s.renew || s.id == "" || s.id == target {
-		return nil
-	}
-	return s.m.store.Delete(s.ctx, s.m.key(s.id))
-}
-
-// index tells Config.Index of every record written while it holds a user, so
-// the user's index lives at least as long as each of the user's records.
-func (s *Session) index(rec *Record, target string, ttl time.Duration) error {
+// indexFirst tells Config.Index of a record of user uid before it is written,
+// so that a failure leaves nothing written and EvictUser can find the record
+// from the moment it exists. An index entry whose record is never written is
+// harmless: eviction checks the record's user.
+func (s *Session) indexFirst(uid, id string, ttl time.Duration) error {
 	m := s.m
-	if m.cfg.Index == nil {
+	if m.cfg.Index == nil || uid == "" {
 		return nil
 	}
-	uid := m.userID(rec)
-	if uid == "" {
-		return nil
-	}
-	if err := m.cfg.Index.IndexSession(s.ctx, uid, m.key(target), ttl); err != nil {
-		return fmt.Errorf("%w: index: %v", ErrUnavailable, err)
+	if err := m.cfg.Index.IndexSession(s.ctx, uid, m.key(id), ttl); err != nil {
+		if !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: index: %v", ErrUnavailable, err)
+		}
+		return err
 	}
 	return nil
 }
 
-// backoff sleeps a random while, growing with attempt, so that writers racing on
+// checkIndexed runs after a record that brings user uid into a session (a login,
+// a renewal) was written: if EvictUser took the key out of the user's index
+// meanwhile, the eviction may have run before the write, so the record is
+// ended again and the commit fails with ErrEnded.
+func (s *Session) checkIndexed(uid, id string, enc []byte) error {
+	m := s.m
+	ic, ok := m.cfg.Index.(IndexChecker)
+	if !ok || uid == "" {
+		return nil
+	}
+	in, err := ic.Indexed(s.ctx, uid, m.key(id))
+	if err == nil && in {
+		return nil
+	}
+	if saved, _, _, cerr := m.cas(s.ctx, m.key(id), enc, []byte("{}"), m.cfg.IdleTimeout); cerr != nil || !saved {
+		if derr := m.store.Delete(s.ctx, m.key(id)); derr != nil {
+			return derr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: index check: %v; the record was ended again", ErrUnavailable, err)
+	}
+	return fmt.Errorf("%w: the user was evicted while the request ran", ErrEnded)
+}
+
+// backoff sleeps a random while, growing exponentially with attempt up to
+// about 16 ms (full jitter), so that writers of different processes racing on
 // one session spread out.
 func backoff(ctx context.Context, attempt int) error {
-	limit := time.Duration(min(attempt, 20)) * 250 * time.Microsecond
+	limit := 250 * time.Microsecond << min(attempt-1, 6)
 	t := time.NewTimer(rand.N(limit) + time.Microsecond)
 	defer t.Stop()
 	select {

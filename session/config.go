@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,7 +66,8 @@ type Config struct {
 	// UserIDKey), so the user's sessions can be evicted. MGSessions implements it.
 	Index Indexer
 	// ErrorHandler answers a request whose session cannot be loaded or saved;
-	// default: 503 with Cache-Control: no-store and a plain body.
+	// default: Cache-Control: no-store, a plain body, and 409 for ErrEnded or
+	// 503 for any other error.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Logger receives store failures and rejected cookies or records; nil
 	// discards.
@@ -124,10 +126,15 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// unavailable is the default ErrorHandler: 503, never the error text.
-func unavailable(w http.ResponseWriter, _ *http.Request, _ error) {
+// unavailable is the default ErrorHandler: 409 for a session that ended while
+// the request ran (ErrEnded), 503 otherwise; never the error text.
+func unavailable(w http.ResponseWriter, _ *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
-	http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	code := http.StatusServiceUnavailable
+	if errors.Is(err, ErrEnded) {
+		code = http.StatusConflict
+	}
+	http.Error(w, http.StatusText(code), code)
 }
 
 func validCookieName(s string) bool {

@@ -15,8 +15,20 @@ var (
 	ErrCookie = errors.New("session: malformed cookie")
 
 	// ErrUnavailable is returned when the store cannot be reached or answers with
-	// an error. The middleware answers 503 and writes nothing.
+	// an error. The middleware answers 503 and the store holds what it held
+	// before the request: a user's record is indexed before it is written, and a
+	// write whose reply was lost is read back until it is known to have happened
+	// (then the commit succeeds) or not. Only when the store cannot be read back
+	// within the request's context does the error say the outcome is unknown;
+	// the request's changes are then either all stored or none, and sending the
+	// request again is safe (puts, deletes and clears replay idempotently).
 	ErrUnavailable = errors.New("session: store unavailable")
+
+	// ErrEnded is returned by a commit whose session was destroyed, evicted or
+	// renewed by another request while this one ran: its changes are dropped,
+	// so that a logout stays final. The default ErrorHandler answers 409. A
+	// commit that itself ends the session succeeds instead.
+	ErrEnded = errors.New("session: ended by another request")
 
 	// ErrConflict is returned when a commit lost the compare-and-set race more times
 	// than the retry budget allows; nothing of the request was written.

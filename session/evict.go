@@ -44,26 +44,51 @@ func (g *MGSessions) IndexSession(ctx context.Context, userID, key string, ttl t
 	return nil
 }
 
+// Indexed implements IndexChecker: whether key is in userID's index.
+func (g *MGSessions) Indexed(ctx context.Context, userID, key string) (bool, error) {
+	in, err := g.client.SIsMember(ctx, g.cfg.IndexPrefix+userID, key).Result()
+	if err != nil {
+		return false, fmt.Errorf("%w: index: %v", ErrUnavailable, err)
+	}
+	return in, nil
+}
+
+// maxEvictRounds bounds how often EvictUser re-reads an index that keeps
+// growing (logins of the user arriving while it runs).
+const maxEvictRounds = 64
+
 // EvictUser deletes every session record of userID: those in its index, then,
 // unless IndexOnly, those found by SCAN (never KEYS) over mgsession records and
 // the AiohttpPrefixes, which other services write without indexing. It returns
 // how many records it deleted.
+//
+// It reads the index until it is empty, taking each key out of it before
+// deleting the record. Writers index a record before they write it, and a
+// Manager (or Create) writing a record that brings the user in checks afterwards
+// that its key is still indexed, ending the record again otherwise; so once
+// EvictUser returned, no request that held one of the user's sessions, or was
+// logging the user in while it ran, leaves a live session behind.
 func (g *MGSessions) EvictUser(ctx context.Context, userID string) (int, error) {
 	if userID == "" {
 		return 0, fmt.Errorf("%w: empty user id", ErrValue)
 	}
 	idx := g.cfg.IndexPrefix + userID
-	members, err := g.client.SMembers(ctx, idx).Result()
-	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	n, err := g.evictKeys(ctx, userID, members)
-	if err != nil {
-		return n, err
-	}
-	if len(members) > 0 { // SREM, not DEL: keep entries added since SMEMBERS
+	n := 0
+	for round := 0; round < maxEvictRounds; round++ {
+		members, err := g.client.SMembers(ctx, idx).Result()
+		if err != nil {
+			return n, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		if len(members) == 0 {
+			break
+		}
+		// SREM, not DEL: entries added since SMEMBERS are the next round's.
 		if err := g.client.SRem(ctx, idx, toAny(members)...).Err(); err != nil {
 			return n, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+		m, err := g.evictKeys(ctx, userID, members)
+		if n += m; err != nil {
+			return n, err
 		}
 	}
 	if g.cfg.IndexOnly {
@@ -74,7 +99,7 @@ func (g *MGSessions) EvictUser(ctx context.Context, userID string) (int, error) 
 		patterns = append(patterns, globEscape(p)+"*")
 	}
 	var scanned atomic.Int64 // cluster masters are walked concurrently
-	err = g.forEachNode(ctx, func(ctx context.Context, c redis.Cmdable) error {
+	err := g.forEachNode(ctx, func(ctx context.Context, c redis.Cmdable) error {
 		for _, p := range patterns {
 			m, err := g.scanEvict(ctx, c, p, userID)
 			scanned.Add(int64(m))

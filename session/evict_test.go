@@ -31,12 +31,10 @@ func TestIndexKeptCurrent(t *testing.T) {
 	}
 }
 
-// indexRacer adds a member to the index right after EvictUser read it, as a
-// login on another server would.
+// indexRacer runs f once, right after EvictUser read the index, as a login on
+// another server would.
 type indexRacer struct {
-	client *redis.Client
-	idx    string
-	member string
+	f func(ctx context.Context)
 }
 
 func (h *indexRacer) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -44,9 +42,10 @@ func (h *indexRacer) DialHook(next redis.DialHook) redis.DialHook { return next 
 func (h *indexRacer) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		if cmd.Name() == "smembers" && h.member != "" {
-			h.client.SAdd(ctx, h.idx, h.member)
-			h.member = ""
+		if cmd.Name() == "smembers" && h.f != nil {
+			f := h.f
+			h.f = nil
+			f(ctx)
 		}
 		return err
 	}
@@ -56,7 +55,9 @@ func (h *indexRacer) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return next
 }
 
-func TestEvictKeepsConcurrentIndexEntries(t *testing.T) {
+// A session of the user written and indexed after EvictUser read the index is
+// evicted too: EvictUser reads the index again until it is empty.
+func TestEvictCatchesConcurrentLogin(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
@@ -66,13 +67,22 @@ func TestEvictKeepsConcurrentIndexEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	late := "mgsession." + old.Challenge[:42] + "x"
-	client.AddHook(&indexRacer{client: srv.Client, idx: "sesame.user_sessions.alice", member: late})
-	if n, err := g.EvictUser(ctx, "alice"); err != nil || n != 1 {
-		t.Fatalf("EvictUser = %d, %v", n, err)
+	var late *MGRecord
+	client.AddHook(&indexRacer{f: func(ctx context.Context) {
+		var err error
+		if late, err = NewMGSessions(srv.Client, MGConfig{}).Create(ctx, MGRecord{UserID: "alice"}, time.Hour); err != nil {
+			t.Error(err)
+		}
+	}})
+	if n, err := g.EvictUser(ctx, "alice"); err != nil || n != 2 {
+		t.Errorf("EvictUser = %d, %v; want 2", n, err)
 	}
-	members := srv.Client.SMembers(ctx, "sesame.user_sessions.alice").Val()
-	if len(members) != 1 || members[0] != late {
-		t.Errorf("index after eviction %v, want the concurrently added %s", members, late)
+	for _, c := range []string{old.Challenge, late.Challenge} {
+		if srv.Client.Exists(ctx, "mgsession."+c).Val() != 0 {
+			t.Errorf("mgsession.%s survived the eviction", c)
+		}
+	}
+	if members := srv.Client.SMembers(ctx, "sesame.user_sessions.alice").Val(); len(members) != 0 {
+		t.Errorf("index after eviction %v", members)
 	}
 }

@@ -72,9 +72,19 @@ func (s *spyStore) writes() int {
 }
 
 // do runs one request through m's middleware around h, with an optional cookie
-// value, and returns the response.
+// value, and returns the response. An error from h fails the test: use doErr
+// where the handler is meant to fail.
 func do(t *testing.T, m *Manager, cookie string, h func(*Session) error) *http.Response {
 	t.Helper()
+	res, herr := doErr(m, cookie, h)
+	if herr != nil {
+		t.Errorf("handler error: %v", herr)
+	}
+	return res
+}
+
+// doErr is do returning the handler's error instead of failing the test.
+func doErr(m *Manager, cookie string, h func(*Session) error) (*http.Response, error) {
 	r := httptest.NewRequest("GET", "https://app.example/", nil)
 	if cookie != "" {
 		r.AddCookie(&http.Cookie{Name: m.cfg.CookieName, Value: cookie})
@@ -85,10 +95,7 @@ func do(t *testing.T, m *Manager, cookie string, h func(*Session) error) *http.R
 		herr = h(FromContext(r.Context()))
 		_, _ = w.Write([]byte("ok"))
 	})).ServeHTTP(w, r)
-	if herr != nil {
-		t.Logf("handler error: %v", herr)
-	}
-	return w.Result()
+	return w.Result(), herr
 }
 
 // cookieOf returns the value the response sets for the session cookie, and

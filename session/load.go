@@ -44,6 +44,10 @@ func (s *Session) load() error {
 	if !found {
 		return nil // unknown id: a write gets a fresh one, never this one
 	}
+	if next, ok := forwardOf(raw); ok {
+		s.fwd = next // renewed: no session here, but a logout follows it
+		return nil
+	}
 	rec, keep, live, problem := m.classify(raw)
 	if problem != nil {
 		s.problem = problem
@@ -56,11 +60,15 @@ func (s *Session) load() error {
 }
 
 // classify decodes a stored record and applies the expiry rules. keep says
-// whether the record's id may be written again: false for a corrupt or cleared
-// record and one past its Lifetime (a write then takes a new id), true for a live
+// whether the record's id may be written again: false for a corrupt, cleared or
+// renewed record and one past its Lifetime (a record without LifetimeKey,
+// started by another service, counts from its created) (a write then takes a new id), true for a live
 // record and for one idle too long, which keeps its id but loses its values, as
 // aiohttp_session does.
 func (m *Manager) classify(raw []byte) (rec *Record, keep, live bool, problem error) {
+	if _, ok := forwardOf(raw); ok {
+		return nil, false, false, nil // renewed: the old id is no session
+	}
 	if len(raw) > m.cfg.MaxRecordSize {
 		return nil, false, false, fmt.Errorf("%w: %d bytes, more than %d", ErrCorrupt, len(raw), m.cfg.MaxRecordSize)
 	}
@@ -80,7 +88,10 @@ func (m *Manager) classify(raw []byte) (rec *Record, keep, live bool, problem er
 	}
 	if m.cfg.Lifetime > 0 {
 		started, ok := startedAt(rec)
-		if !ok || now.Unix()-started > int64(m.cfg.Lifetime/time.Second) {
+		if !ok {
+			started = rec.Created // started by another service: at least this old
+		}
+		if now.Unix()-started > int64(m.cfg.Lifetime/time.Second) {
 			return nil, false, false, nil
 		}
 	}

@@ -12,7 +12,20 @@ import (
 // Indexer is told of each record written for a user, so that all of a user's
 // sessions can be found again (see MGSessions.EvictUser).
 type Indexer interface {
+	// IndexSession records that key holds a session of userID, for at least ttl.
+	// The Manager calls it before it writes the record.
 	IndexSession(ctx context.Context, userID, key string, ttl time.Duration) error
+}
+
+// IndexChecker is an Indexer that can tell whether key is still in userID's
+// index. EvictUser takes keys out of the index before it deletes their records;
+// a Manager whose Index implements IndexChecker asks after writing a record that
+// brings a user into a session (a login, a renewal), and ends that record again
+// if the eviction raced it. MGSessions implements it.
+type IndexChecker interface {
+	Indexer
+	// Indexed reports whether key is in userID's index.
+	Indexed(ctx context.Context, userID, key string) (bool, error)
 }
 
 // Manager loads and saves sessions around HTTP handlers. It is safe for
@@ -20,6 +33,7 @@ type Indexer interface {
 type Manager struct {
 	store AtomicStore
 	cfg   Config
+	locks idLocks // serialises this process's commits per session id
 }
 
 // NewManager returns a Manager keeping records in store. cfg's zero fields take

@@ -118,8 +118,13 @@ func TestRenew(t *testing.T) {
 	if id2 == id || !validID(id2) {
 		t.Fatalf("renew kept id %s", id2)
 	}
-	if _, found, _ := mem.Load(context.Background(), m.key(id)); found {
-		t.Error("old record survived Renew")
+	if raw, _, _ := mem.Load(context.Background(), m.key(id)); string(raw) != `{"_sesame_renewed": "`+id2+`"}` {
+		t.Errorf("old record after Renew: %s, want a forward marker to %s", raw, id2)
+	}
+	var oldKeys []string
+	do(t, m, id, func(s *Session) (err error) { oldKeys, err = s.Keys(); return })
+	if len(oldKeys) != 0 {
+		t.Errorf("the old id still opens the session: %v", oldKeys)
 	}
 	var cart int
 	do(t, m, id2, func(s *Session) error { _, err := s.Get("cart", &cart); return err })

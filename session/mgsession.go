@@ -106,7 +106,9 @@ func NewMGSessions(client redis.UniversalClient, cfg MGConfig) *MGSessions {
 
 // Create writes a new record for rec's user, with a fresh challenge (32 bytes
 // from crypto/rand, base64url) and expiration now+ttl, and indexes it. rec's
-// Challenge and Expiration are ignored.
+// Challenge and Expiration are ignored. If EvictUser takes the new key out of
+// the user's index while Create runs, the record is deleted again and Create
+// fails with ErrEnded.
 func (g *MGSessions) Create(ctx context.Context, rec MGRecord, ttl time.Duration) (*MGRecord, error) {
 	if rec.UserID == "" || ttl < time.Second {
 		return nil, fmt.Errorf("%w: user id %q, ttl %v", ErrValue, rec.UserID, ttl)
@@ -115,15 +117,50 @@ func (g *MGSessions) Create(ctx context.Context, rec MGRecord, ttl time.Duration
 	_, _ = rand.Read(c[:])
 	rec.Challenge = base64.RawURLEncoding.EncodeToString(c[:])
 	rec.Expiration = g.cfg.Now().Add(ttl).Unix()
-	if err := g.Save(ctx, &rec); err != nil {
+	if err := g.write(ctx, &rec, true); err != nil {
 		return nil, err
 	}
-	return &rec, nil
+	key := g.cfg.KeyPrefix + rec.Challenge
+	in, err := g.Indexed(ctx, rec.UserID, key)
+	if err == nil && in {
+		return &rec, nil
+	}
+	if derr := g.client.Del(ctx, key).Err(); derr != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnavailable, derr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%w: %s was evicted while its session was created", ErrEnded, rec.UserID)
 }
 
-// Save writes rec with EX = expiration − now, as MilleGrilles does, and adds it to
-// the user's index. A record already expired is not written (ErrExpired).
+// Save updates an existing record with EX = expiration − now, as MilleGrilles
+// does, after adding it to the user's index. It never brings a record back: a
+// record that is gone (evicted, expired) is ErrNotFound, the logout tombstone
+// {"invalide": true} ErrRevoked, both checked and written in one atomic step.
+// A record already expired is not written (ErrExpired).
 func (g *MGSessions) Save(ctx context.Context, rec *MGRecord) error {
+	return g.write(ctx, rec, false)
+}
+
+// mgSaveScript sets KEYS[1] to ARGV[1] with PX ARGV[2]: with ARGV[3] "create"
+// only if the key is absent (else 0); otherwise only if it holds a record that
+// is not a logout tombstone (else -1 absent, -2 tombstone).
+var mgSaveScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if ARGV[3] == 'create' then
+  if cur then return 0 end
+else
+  if not cur then return -1 end
+  local ok, d = pcall(cjson.decode, cur)
+  if ok and type(d) == 'table' and d['invalide'] ~= nil then return -2 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// write indexes rec, then stores it with mgSaveScript.
+func (g *MGSessions) write(ctx context.Context, rec *MGRecord, create bool) error {
 	if !validChallenge(rec.Challenge) || rec.UserID == "" {
 		return fmt.Errorf("%w: challenge %.50q, user id %q", ErrValue, rec.Challenge, rec.UserID)
 	}
@@ -132,10 +169,25 @@ func (g *MGSessions) Save(ctx context.Context, rec *MGRecord) error {
 		return fmt.Errorf("%w: expiration %d has passed", ErrExpired, rec.Expiration)
 	}
 	key := g.cfg.KeyPrefix + rec.Challenge
-	if err := g.client.Set(ctx, key, encodeMG(rec), ttl).Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	if err := g.IndexSession(ctx, rec.UserID, key, ttl); err != nil {
+		return err
 	}
-	return g.IndexSession(ctx, rec.UserID, key, ttl)
+	mode := "update"
+	if create {
+		mode = "create"
+	}
+	res, err := mgSaveScript.Run(ctx, g.client, []string{key}, encodeMG(rec), ttl.Milliseconds(), mode).Int()
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	case res == 0:
+		return fmt.Errorf("%w: challenge %.50q exists", ErrValue, rec.Challenge)
+	case res == -1:
+		return fmt.Errorf("%w: %s", ErrNotFound, key)
+	case res == -2:
+		return fmt.Errorf("%w: %s was logged out", ErrRevoked, key)
+	}
+	return nil
 }
 
 // Get loads the record of challenge, with one GET and one PTTL in a single round

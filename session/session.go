@@ -28,6 +28,7 @@ type Session struct {
 	base      *Record // the record as loaded, after expiry; nil if none
 	rec       *Record // base with ops applied: what the handler sees
 	live      bool    // a live record was found (SlidingIdle refreshes its cookie)
+	fwd       string  // the id the cookie's record was renewed to, if it was
 	ops       []op
 	renew     bool
 	committed bool
@@ -175,7 +176,10 @@ func (s *Session) Delete(key string) error {
 }
 
 // Destroy empties the session: the record becomes {} (as aiohttp_session
-// stores a cleared session) and the cookie is expired.
+// stores a cleared session) and the cookie is expired. A logout is final: it
+// also ends the session the cookie's id was renewed to by a request that ran at
+// the same time, and a request that changed the session meanwhile fails with
+// ErrEnded instead of bringing it back.
 func (s *Session) Destroy() error {
 	return s.change(func() bool {
 		s.record(op{kind: opClear})
@@ -183,9 +187,13 @@ func (s *Session) Destroy() error {
 	})
 }
 
-// Renew moves the session to a new id, keeping its values, and deletes the old
-// record when the session is saved. Call it when privileges change (login), so
-// an id planted before login is worthless after it.
+// Renew moves the session to a new id, keeping its values, when the session is
+// saved: the record is written under the new id, then the old record is
+// replaced, if it is still as loaded, by a marker that opens no session (a
+// change committed meanwhile is replayed first). Call it when privileges
+// change (login), so an id planted before login is worthless after it. A
+// session destroyed or evicted while the request ran is not renewed: the
+// commit fails with ErrEnded.
 func (s *Session) Renew() error {
 	return s.change(func() bool {
 		s.renew = true
