@@ -25,6 +25,9 @@ func (s *Session) load() error {
 		return nil
 	}
 	m := s.m
+	if s.pin {
+		s.pinned = m.locks.pin(s.cookie)
+	}
 	key := m.key(s.cookie)
 	var raw []byte
 	var found bool

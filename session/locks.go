@@ -8,7 +8,8 @@ import (
 // idLocks serialises the commits of one process to one session id, so that
 // requests of the same process never race each other's compare-and-set: each
 // commit starts from the value the previous one wrote. An entry lives only while
-// a commit holds or waits for it, so memory is bounded by the commits in flight.
+// a request that loaded the id is in flight, so memory is bounded by the
+// requests in flight.
 type idLocks struct {
 	mu sync.Mutex
 	m  map[string]*idLock
@@ -22,9 +23,12 @@ type idLock struct {
 	latest []byte // guarded by sem: the stored value after the last commit, nil if unknown
 }
 
-// lock waits for id's lock, or for ctx to end.
-func (ls *idLocks) lock(ctx context.Context, id string) (*idLock, error) {
+// pin keeps id's entry, and the value it remembers, alive until release: the
+// middleware pins a session's id from its load to the end of the request, so
+// that its commit learns of every commit this process made since the load.
+func (ls *idLocks) pin(id string) *idLock {
 	ls.mu.Lock()
+	defer ls.mu.Unlock()
 	if ls.m == nil {
 		ls.m = make(map[string]*idLock)
 	}
@@ -34,7 +38,12 @@ func (ls *idLocks) lock(ctx context.Context, id string) (*idLock, error) {
 		ls.m[id] = l
 	}
 	l.refs++
-	ls.mu.Unlock()
+	return l
+}
+
+// lock waits for id's lock, or for ctx to end.
+func (ls *idLocks) lock(ctx context.Context, id string) (*idLock, error) {
+	l := ls.pin(id)
 	select {
 	case l.sem <- struct{}{}:
 		return l, nil

@@ -65,7 +65,8 @@ func FromContext(ctx context.Context) *Session {
 // next's response.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := &Session{m: m, ctx: r.Context()}
+		s := &Session{m: m, ctx: r.Context(), pin: true}
+		defer s.release()
 		s.cookie, s.problem = m.cookieID(r)
 		if s.problem != nil {
 			m.cfg.Logger.LogAttrs(r.Context(), slogWarn, "session cookie rejected", errAttr(s.problem))
@@ -100,3 +101,13 @@ func newID() string {
 }
 
 func (m *Manager) key(id string) string { return m.cfg.KeyPrefix + id }
+
+// release drops the pin load took on the session id's lock entry.
+func (s *Session) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pinned != nil {
+		s.m.locks.release(s.cookie, s.pinned)
+		s.pinned = nil
+	}
+}

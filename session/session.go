@@ -17,6 +17,7 @@ import (
 type Session struct {
 	m   *Manager
 	ctx context.Context
+	pin bool // pin the id's lock entry from load to release (middleware requests)
 
 	mu        sync.Mutex
 	cookie    string  // valid id from the cookie, "" if none
@@ -29,6 +30,7 @@ type Session struct {
 	rec       *Record // base with ops applied: what the handler sees
 	live      bool    // a live record was found (SlidingIdle refreshes its cookie)
 	fwd       string  // the id the cookie's record was renewed to, if it was
+	pinned    *idLock // the id's entry in m.locks, held by the middleware's requests
 	ops       []op
 	renew     bool
 	committed bool
