@@ -124,7 +124,7 @@ func WithAMR() AuthOption {
 // (in a FlowStore) until the callback: fresh 256-bit state and nonce, a PKCE S256
 // verifier, and the acr values the callback must find.
 func (c *Client) AuthURL(ctx context.Context, opts ...AuthOption) (string, Flow, error) {
-	md, err := c.disc.get(ctx)
+	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return "", Flow{}, err
 	}
@@ -134,7 +134,10 @@ func (c *Client) AuthURL(ctx context.Context, opts ...AuthOption) (string, Flow,
 			return "", Flow{}, err
 		}
 	}
-	f := Flow{State: randomString(), Nonce: randomString(), ACR: req.acr, Silent: req.silent, Created: c.cfg.Now().Unix()}
+	f := Flow{
+		State: randomString(), Nonce: randomString(), ACR: req.acr, Silent: req.silent, Created: c.cfg.Now().Unix(),
+		Issuer: c.cfg.Issuer, ClientID: c.cfg.ClientID,
+	}
 	p := req.params
 	p.Set("response_type", "code")
 	p.Set("client_id", c.cfg.ClientID)

@@ -74,6 +74,16 @@ func TestBadInput(t *testing.T) {
 		{name: "ID token alg none", faults: oidctest.Faults{AlgNone: true}, want: []error{oidc.ErrIDToken, jwtverify.ErrAlgorithm}},
 		{name: "ID token HS256 not registered", faults: oidctest.Faults{HS256: true}, want: []error{oidc.ErrIDToken, jwtverify.ErrAlgorithm}},
 		{name: "ID token unknown key", faults: oidctest.Faults{UnknownKid: true}, want: []error{oidc.ErrIDToken, jwtverify.ErrUnknownKey}},
+		{name: "ID token typ at+jwt", faults: oidctest.Faults{AccessTokenTyp: true}, want: []error{oidc.ErrIDToken, jwtverify.ErrType}},
+		{name: "ID token without iat", faults: oidctest.Faults{NoIssuedAt: true}, want: []error{oidc.ErrIDToken, jwtverify.ErrMissingClaim}},
+		{name: "callback without iss (RFC 9207 advertised)", faults: oidctest.Faults{NoCallbackIss: true}, want: []error{oidc.ErrMixUp}},
+		{name: "callback iss of another provider", faults: oidctest.Faults{CallbackIss: "https://evil.example/api/v2"}, want: []error{oidc.ErrMixUp}},
+		{name: "callback iss repeated", run: func(t *testing.T, a *app, b *browser) {
+			cb := b.callbackURL(a, "/login")
+			b.do(http.MethodGet, cb+"&iss="+url.QueryEscape(a.fake.Issuer))
+		}, want: []error{oidc.ErrMixUp}},
+		{name: "error callback with a wrong iss", faults: oidctest.Faults{AccessDenied: true, CallbackIss: "https://evil.example/api/v2"}, want: []error{oidc.ErrMixUp}},
+		{name: "userinfo for another client", faults: oidctest.Faults{UserInfoWrongAud: true}, want: []error{oidc.ErrUserInfo, jwtverify.ErrAudience}},
 		{name: "userinfo wrong sub", faults: oidctest.Faults{UserInfoSub: "another-agent"}, want: []error{oidc.ErrSubject}},
 		{name: "userinfo wrong iss", faults: oidctest.Faults{UserInfoWrongIssuer: true}, want: []error{oidc.ErrUserInfo, jwtverify.ErrIssuer}},
 		{name: "userinfo unsigned JSON", faults: oidctest.Faults{UserInfoJSON: true}, want: []error{oidc.ErrUserInfo}},
@@ -149,13 +159,15 @@ func TestOpenRedirect(t *testing.T) {
 	}
 }
 
-// TestKeyRotation checks that a rotated key is fetched again and logins go on.
+// TestKeyRotation checks that a key rotated one second after the first JWKS
+// fetch is fetched and logins go on (before the fix the first fetch started
+// the unknown-kid cooldown, and logins failed for 30 s).
 func TestKeyRotation(t *testing.T) {
 	fake := oidctest.Start(t, oidctest.Config{})
 	a := newApp(t, fake, nil)
 	newBrowser(t, a).follow(a.srv.URL+"/private/", "")
 	fake.RotateKey()
-	a.clock.Add(time.Minute) // past the unknown-kid refetch cooldown
+	a.clock.Add(time.Second)
 	fake.ResetRequests()
 	if p := newBrowser(t, a).follow(a.srv.URL+"/private/", ""); p.status != http.StatusOK {
 		t.Fatalf("login after rotation: %d %v", p.status, a.errs)

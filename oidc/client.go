@@ -3,8 +3,10 @@ package oidc
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sync"
 
+	"github.com/sesame-go/sesame/internal/remote"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -12,11 +14,22 @@ import (
 // per registered client and share it.
 type Client struct {
 	cfg  Config
-	disc *discovery
+	disc *remote.Cache[*Metadata]
+	get  *http.Client // GETs: same-origin redirects only
+	post *http.Client // the token request: no redirect
 
-	mu       sync.Mutex
-	jwksURI  string              // jwks_uri the current verifier was built for
-	verifier *jwtverify.Verifier // ID token and userinfo verifier
+	mu      sync.Mutex
+	jwksURI string // jwks_uri the current verifiers were built for
+	jwks    *jwtverify.RemoteKeys
+	vs      *verifiers
+}
+
+// verifiers are the two token checks sharing one key source: ID tokens need
+// exp and iat; a signed userinfo needs only iss, aud and sub (OpenID Connect
+// Core 5.3.2), its exp and iat checked when present.
+type verifiers struct {
+	idToken  *jwtverify.Verifier
+	userInfo *jwtverify.Verifier
 }
 
 // maxTokenSize bounds ID tokens and signed userinfo (which may carry groups).
@@ -30,13 +43,19 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{cfg: cfg}
-	c.disc = newDiscovery(&c.cfg)
+	if c.disc, err = newDiscovery(&c.cfg); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	c.get = remote.SameOrigin(cfg.HTTPClient, ErrEndpoint)
+	post := *cfg.HTTPClient
+	post.CheckRedirect = noRedirect
+	c.post = &post
 	if cfg.Algorithms[0] == "HS256" {
 		keys, err := jwtverify.NewHMACKey([]byte(cfg.ClientSecret), "")
 		if err != nil {
 			return nil, fmt.Errorf("%w: HS256 needs a client secret of 32 bytes or more: %w", ErrConfig, err)
 		}
-		if c.verifier, err = c.newVerifier(keys); err != nil {
+		if c.vs, err = c.newVerifiers(keys); err != nil {
 			return nil, err
 		}
 	}
@@ -46,7 +65,7 @@ func New(cfg Config) (*Client, error) {
 // Metadata returns the provider's discovery document, fetching it if the cached
 // one has expired.
 func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
-	md, err := c.disc.get(ctx)
+	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -54,56 +73,77 @@ func (c *Client) Metadata(ctx context.Context) (*Metadata, error) {
 	return &cp, nil
 }
 
-// DiscoveryFetches returns how many times the discovery document was requested.
-func (c *Client) DiscoveryFetches() int64 { return c.disc.fetches.Load() }
+// DiscoveryFetches returns how many times the discovery document was
+// requested, for tests and metrics.
+func (c *Client) DiscoveryFetches() int64 { return c.disc.Fetches() }
 
-// tokenVerifier returns the verifier for ID tokens and userinfo: HMAC with the
-// client secret when HS256 is registered, else the discovery's JWKS.
-func (c *Client) tokenVerifier(ctx context.Context) (*jwtverify.Verifier, error) {
-	if c.cfg.Algorithms[0] == "HS256" {
-		return c.verifier, nil
+// JWKSFetches returns how many times the provider's JWKS was requested, for
+// tests and metrics.
+func (c *Client) JWKSFetches() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.jwks == nil {
+		return 0
 	}
-	md, err := c.disc.get(ctx)
+	return c.jwks.Fetches()
+}
+
+// verifiers returns the ID token and userinfo verifiers: HMAC with the client
+// secret when HS256 is registered, else the discovery's JWKS.
+func (c *Client) verifiers(ctx context.Context) (*verifiers, error) {
+	if c.cfg.Algorithms[0] == "HS256" {
+		return c.vs, nil
+	}
+	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.verifier != nil && c.jwksURI == md.JWKSURI {
-		return c.verifier, nil
+	if c.vs != nil && c.jwksURI == md.JWKSURI {
+		return c.vs, nil
 	}
 	jwks, err := jwtverify.NewRemoteJWKS(md.JWKSURI, jwtverify.RemoteKeysConfig{
 		HTTPClient:        c.cfg.HTTPClient,
 		InsecureAllowHTTP: c.cfg.InsecureAllowHTTP,
 		MaxBodySize:       c.cfg.MaxBodySize,
+		Timeout:           c.cfg.Timeout,
+		RefreshCooldown:   c.cfg.RefreshCooldown,
 		Now:               c.cfg.Now,
 		Logger:            c.cfg.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: jwks_uri %q: %w", ErrEndpoint, md.JWKSURI, err)
 	}
-	v, err := c.newVerifier(jwks)
+	vs, err := c.newVerifiers(jwks)
 	if err != nil {
 		return nil, err
 	}
-	c.verifier, c.jwksURI = v, md.JWKSURI
-	return v, nil
+	c.vs, c.jwks, c.jwksURI = vs, jwks, md.JWKSURI
+	return vs, nil
 }
 
-// newVerifier builds the jwtverify.Verifier shared by ID tokens and userinfo.
-func (c *Client) newVerifier(keys jwtverify.KeySource) (*jwtverify.Verifier, error) {
-	v, err := jwtverify.New(keys, jwtverify.Config{
-		Issuer:         c.cfg.Issuer,
-		Audience:       []string{c.cfg.ClientID},
-		Algorithms:     c.cfg.Algorithms,
-		Leeway:         c.cfg.Leeway,
-		MaxTokenSize:   maxTokenSize,
-		RequiredClaims: []string{"iss", "sub", "aud", "exp", "iat"},
-		Now:            c.cfg.Now,
-		Logger:         c.cfg.Logger,
-	})
-	if err != nil {
+// newVerifiers builds the ID token and userinfo verifiers over keys.
+func (c *Client) newVerifiers(keys jwtverify.KeySource) (*verifiers, error) {
+	base := jwtverify.Config{
+		Issuer:       c.cfg.Issuer,
+		Audience:     []string{c.cfg.ClientID},
+		Algorithms:   c.cfg.Algorithms,
+		Leeway:       c.cfg.Leeway,
+		MaxTokenSize: maxTokenSize,
+		Now:          c.cfg.Now,
+		Logger:       c.cfg.Logger,
+	}
+	id, ui := base, base
+	id.RequiredClaims = []string{"iss", "sub", "aud", "exp", "iat"}
+	ui.RequiredClaims = []string{"iss", "sub", "aud"}
+	var vs verifiers
+	var err error
+	if vs.idToken, err = jwtverify.New(keys, id); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return v, nil
+	if vs.userInfo, err = jwtverify.New(keys, ui); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return &vs, nil
 }

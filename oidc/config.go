@@ -77,10 +77,23 @@ type Config struct {
 	// tests only (oidctest over HTTP). Default: https only.
 	InsecureAllowHTTP bool
 
-	// HTTPClient makes every request to the provider; default a client with a
-	// 10 s timeout that follows no redirect (a redirected token request would
-	// carry the client secret to the redirect's target).
+	// HTTPClient makes every request to the provider; default a client with
+	// Timeout. Whatever client is given, GETs (discovery, JWKS, userinfo) follow
+	// a redirect only to the same origin (scheme, host and port), and the token
+	// request follows none (a redirected POST would carry the client secret to
+	// the redirect's target). The client's own CheckRedirect runs first and
+	// keeps what it refuses.
 	HTTPClient *http.Client
+
+	// Timeout bounds each request to the provider when HTTPClient is nil, and
+	// each discovery or JWKS fetch; default 10 s.
+	Timeout time.Duration
+
+	// RefreshCooldown is the least time between two JWKS fetches forced by ID
+	// tokens naming an unknown kid, and the back-off after a failed discovery or
+	// JWKS fetch (during which logins fail at once with ErrUnavailable instead of
+	// each asking the provider again); default 30 s.
+	RefreshCooldown time.Duration
 
 	// MaxBodySize bounds every response body read from the provider (discovery,
 	// JWKS, token, userinfo); default 1 MiB.
@@ -98,9 +111,10 @@ type Config struct {
 
 // Defaults applied by normalize.
 const (
-	defaultMaxBody = 1 << 20
-	defaultLeeway  = 30 * time.Second
-	defaultTimeout = 10 * time.Second
+	defaultMaxBody  = 1 << 20
+	defaultLeeway   = 30 * time.Second
+	defaultTimeout  = 10 * time.Second
+	defaultCooldown = 30 * time.Second
 )
 
 // normalize checks cfg and fills in its defaults, returning a copy.
@@ -137,8 +151,14 @@ func (cfg Config) normalize() (Config, error) {
 		cfg.Algorithms = []string{"ES256", "RS256"}
 	}
 	cfg.ACR = slices.Clone(cfg.ACR)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = defaultTimeout
+	}
+	if cfg.RefreshCooldown <= 0 {
+		cfg.RefreshCooldown = defaultCooldown
+	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: defaultTimeout, CheckRedirect: noRedirect}
+		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout}
 	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = defaultMaxBody

@@ -1,15 +1,13 @@
 package oidc
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"github.com/sesame-go/sesame/internal/remote"
 )
 
 // Metadata is the part of ProConnect's discovery document
@@ -29,91 +27,48 @@ type Metadata struct {
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
 	ClaimsParameterSupported          bool     `json:"claims_parameter_supported,omitempty"`
+	// AuthorizationResponseISSParameterSupported says the provider adds iss to
+	// its authorization responses (RFC 9207); the client then requires it.
+	AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
 
 // Discovery cache bounds: max-age is clamped to [minMaxAge, maxMaxAge]; a failed
-// refresh keeps serving the last good document for up to maxStale, retrying at
-// most every retryAfter.
+// refresh keeps serving the last good document for up to maxStale.
 const (
 	defaultMaxAge = 10 * time.Minute
 	minMaxAge     = time.Minute
 	maxMaxAge     = 24 * time.Hour
 	maxStale      = time.Hour
-	retryAfter    = 30 * time.Second
 )
 
-// cachedMetadata is one fetched discovery document.
-type cachedMetadata struct {
-	md      *Metadata
-	fetched time.Time
-	expires time.Time
-}
-
-// discovery fetches and caches the discovery document, single-flight.
-type discovery struct {
-	cfg     *Config
-	url     string
-	cur     atomic.Pointer[cachedMetadata]
-	sem     chan struct{} // one fetch at a time
-	fetches atomic.Int64
-}
-
-func newDiscovery(cfg *Config) *discovery {
-	return &discovery{
-		cfg: cfg,
-		url: strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration",
-		sem: make(chan struct{}, 1),
-	}
-}
-
-// get returns a fresh document, fetching it when the cached one has expired.
-func (d *discovery) get(ctx context.Context) (*Metadata, error) {
-	if c := d.cur.Load(); c != nil && d.cfg.Now().Before(c.expires) {
-		return c.md, nil
-	}
-	select {
-	case d.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
-	}
-	defer func() { <-d.sem }()
-	now := d.cfg.Now()
-	c := d.cur.Load()
-	if c != nil && now.Before(c.expires) { // fetched while we waited
-		return c.md, nil
-	}
-	md, maxAge, err := d.fetch(ctx)
-	if err != nil {
-		if c != nil && now.Before(c.fetched.Add(maxStale)) {
-			d.cfg.Logger.WarnContext(ctx, "oidc: discovery refresh failed; serving the last document", "err", err)
-			d.cur.Store(&cachedMetadata{md: c.md, fetched: c.fetched, expires: now.Add(retryAfter)})
-			return c.md, nil
+// newDiscovery returns the cached discovery document of cfg's issuer, on
+// Sesame's remote engine: single-flight, max-age, stale-while-error, and a
+// back-off of RefreshCooldown after a failure, so that with the provider down
+// logins fail at once instead of each fetching the document again.
+func newDiscovery(cfg *Config) (*remote.Cache[*Metadata], error) {
+	u := strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration"
+	return remote.New(u, func(body []byte) (*Metadata, error) {
+		md, err := parseMetadata(body, cfg.Issuer, cfg.InsecureAllowHTTP)
+		if err == nil {
+			cfg.Logger.Debug("oidc: discovery fetched", "issuer", md.Issuer)
 		}
-		return nil, err
-	}
-	d.cur.Store(&cachedMetadata{md: md, fetched: now, expires: now.Add(maxAge)})
-	return md, nil
-}
-
-// fetch downloads, parses and checks the document.
-func (d *discovery) fetch(ctx context.Context) (*Metadata, time.Duration, error) {
-	d.fetches.Add(1)
-	resp, err := get(ctx, d.cfg.HTTPClient, d.url, "application/json", d.cfg.MaxBodySize)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %w", ErrDiscovery, err)
-	}
-	if resp.status >= 500 {
-		return nil, 0, fmt.Errorf("%w: %w: %s answered HTTP %d", ErrDiscovery, ErrUnavailable, d.url, resp.status)
-	}
-	if resp.status != http.StatusOK {
-		return nil, 0, fmt.Errorf("%w: %s answered HTTP %d", ErrDiscovery, d.url, resp.status)
-	}
-	md, err := parseMetadata(resp.body, d.cfg.Issuer, d.cfg.InsecureAllowHTTP)
-	if err != nil {
-		return nil, 0, err
-	}
-	d.cfg.Logger.DebugContext(ctx, "oidc: discovery fetched", "issuer", md.Issuer)
-	return md, maxAgeOf(resp.header), nil
+		return md, err
+	}, remote.Config{
+		HTTPClient:        cfg.HTTPClient,
+		InsecureAllowHTTP: cfg.InsecureAllowHTTP,
+		Accept:            "application/json",
+		What:              "discovery",
+		MaxBodySize:       cfg.MaxBodySize,
+		Timeout:           cfg.Timeout,
+		DefaultRefresh:    defaultMaxAge,
+		MinRefresh:        minMaxAge,
+		MaxRefresh:        maxMaxAge,
+		MaxStale:          maxStale,
+		Cooldown:          cfg.RefreshCooldown,
+		Now:               cfg.Now,
+		Logger:            cfg.Logger,
+		Errors:            remote.Errors{Unavailable: ErrDiscovery, TooLarge: ErrTooLarge, Redirect: ErrEndpoint, Down: ErrUnavailable},
+	})
 }
 
 // parseMetadata decodes a discovery document and checks its issuer and endpoints.
@@ -161,20 +116,4 @@ func checkEndpoint(name, value string, iss *url.URL, allowHTTP bool) error {
 		return fmt.Errorf("%w: %s %q is not on %s", ErrEndpoint, name, value, iss.Host)
 	}
 	return nil
-}
-
-// maxAgeOf reads Cache-Control max-age, clamped; absent, the ten-minute default.
-func maxAgeOf(h http.Header) time.Duration {
-	for _, part := range strings.Split(h.Get("Cache-Control"), ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok || !strings.EqualFold(k, "max-age") {
-			continue
-		}
-		n, err := strconv.Atoi(strings.Trim(v, `"`))
-		if err != nil || n < 0 {
-			break
-		}
-		return min(max(time.Duration(n)*time.Second, minMaxAge), maxMaxAge)
-	}
-	return defaultMaxAge
 }

@@ -91,6 +91,16 @@ var (
 	// ErrRedirect is returned when a return URL is not a same-origin path.
 	ErrRedirect = errors.New("oidc: return URL is not a same-origin path")
 
+	// ErrBusy is returned by CookieFlowStore.Take when the replay memory is
+	// full (MaxUsedStates live used states): the login fails closed, 503.
+	ErrBusy = errors.New("oidc: too many logins under way, try again later")
+
+	// ErrMixUp is returned when a callback belongs to another provider or
+	// client than the Client handling it: a flow started for another issuer or
+	// client ID, an iss parameter naming another issuer, or (when the provider
+	// advertises RFC 9207) no iss parameter at all.
+	ErrMixUp = errors.New("oidc: response from another provider (issuer mix-up)")
+
 	// ErrNoRefreshToken is returned by Refresh and TokenSource when no refresh
 	// token is available.
 	ErrNoRefreshToken = errors.New("oidc: no refresh token")

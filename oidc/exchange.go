@@ -18,8 +18,15 @@ type Tokens struct {
 	TokenType string `json:"token_type"`
 	// RefreshToken, always issued by ProConnect, obtains new tokens with Refresh.
 	RefreshToken string `json:"refresh_token,omitempty"`
-	// IDToken is the raw ID token; verify it with VerifyIDToken.
-	IDToken string `json:"id_token,omitempty"`
+	// UnverifiedIDToken is the raw id_token as the token endpoint sent it.
+	// Exchange does not verify it (call VerifyIDToken); Complete and Refresh do,
+	// and put the result in IDToken.
+	UnverifiedIDToken string `json:"id_token,omitempty"`
+	// IDToken is the verified ID token: set by Complete (the login's) and by
+	// Refresh (the new one, or the previous one when the provider sent none);
+	// nil after Exchange. It is not serialized: keep the login's IDToken beside
+	// stored Tokens and set it again before a refresh.
+	IDToken *IDToken `json:"-"`
 	// Scope is the granted scope, when the provider says it.
 	Scope string `json:"scope,omitempty"`
 	// Expiry is when AccessToken expires (zero when the provider did not say).
@@ -57,15 +64,17 @@ func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Tokens, 
 	if err != nil {
 		return nil, err
 	}
-	if t.IDToken == "" {
+	if t.UnverifiedIDToken == "" {
 		return nil, fmt.Errorf("%w: response has no id_token", ErrTokenEndpoint)
 	}
 	return t, nil
 }
 
-// Refresh trades a refresh token for new tokens. A new ID token, when the provider
-// sends one, is returned as is.
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Tokens, error) {
+// Refresh trades a refresh token for new tokens. original is the verified ID
+// token of the login (Login.IDToken). A new ID token, when the provider sends
+// one, is verified per OpenID Connect Core 12.2 (see VerifyRefreshedIDToken) and
+// returned in Tokens.IDToken; without one, Tokens.IDToken is original.
+func (c *Client) Refresh(ctx context.Context, refreshToken string, original *IDToken) (*Tokens, error) {
 	if refreshToken == "" {
 		return nil, ErrNoRefreshToken
 	}
@@ -76,18 +85,24 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 	if t.RefreshToken == "" {
 		t.RefreshToken = refreshToken
 	}
+	t.IDToken = original
+	if t.UnverifiedIDToken != "" {
+		if t.IDToken, err = c.VerifyRefreshedIDToken(ctx, t.UnverifiedIDToken, original, t.AccessToken); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
 // token posts form (plus client_secret_post credentials) to the token endpoint.
 func (c *Client) token(ctx context.Context, form url.Values) (*Tokens, error) {
-	md, err := c.disc.get(ctx)
+	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	form.Set("client_id", c.cfg.ClientID)
 	form.Set("client_secret", c.cfg.ClientSecret)
-	resp, err := postForm(ctx, c.cfg.HTTPClient, md.TokenEndpoint, form, c.cfg.MaxBodySize)
+	resp, err := postForm(ctx, c.post, md.TokenEndpoint, form, c.cfg.MaxBodySize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTokenEndpoint, err)
 	}
@@ -113,7 +128,7 @@ func parseTokenResponse(status int, body []byte, now time.Time) (*Tokens, error)
 	if tr.ExpiresIn < 0 || tr.ExpiresIn > 1e9 {
 		return nil, fmt.Errorf("%w: expires_in %v out of range", ErrTokenEndpoint, tr.ExpiresIn)
 	}
-	t := &Tokens{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken, IDToken: tr.IDToken, Scope: tr.Scope}
+	t := &Tokens{AccessToken: tr.AccessToken, TokenType: "Bearer", RefreshToken: tr.RefreshToken, UnverifiedIDToken: tr.IDToken, Scope: tr.Scope}
 	if tr.ExpiresIn > 0 {
 		t.Expiry = now.Add(time.Duration(tr.ExpiresIn) * time.Second)
 	}

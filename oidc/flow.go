@@ -29,6 +29,11 @@ type Flow struct {
 	Silent bool `json:"p,omitempty"`
 	// Logout is true for a logout flow.
 	Logout bool `json:"l,omitempty"`
+	// Issuer and ClientID name the provider and client the flow was started
+	// for; Complete refuses a callback handled by another Client (issuer
+	// mix-up), even when both share a FlowStore or a cookie domain.
+	Issuer   string `json:"i,omitempty"`
+	ClientID string `json:"c,omitempty"`
 	// Created is when the flow started, in Unix seconds.
 	Created int64 `json:"t"`
 }
@@ -51,6 +56,12 @@ type CookieFlowStoreConfig struct {
 	// MaxFlows bounds the logins one browser may have under way (several tabs);
 	// the oldest is dropped beyond it. Default 5.
 	MaxFlows int
+	// MaxUsedStates bounds the taken states remembered against replay (each is
+	// remembered until its flow would have expired, MaxAge; about 65 bytes
+	// each, BenchmarkUsedStates). When that many are live, callbacks fail
+	// closed with ErrBusy instead of forgetting one; default 100,000 (about
+	// 6.5 MB).
+	MaxUsedStates int
 	// InsecureCookie drops the Secure attribute and the __Host- prefix, for an app
 	// served over plain http on localhost. Default: Secure, __Host-.
 	InsecureCookie bool
@@ -69,13 +80,13 @@ type CookieFlowStore struct {
 	prefix string
 
 	mu   sync.Mutex
-	used map[[32]byte]time.Time // taken states → when they expire
+	used usedStates
 }
 
 // Cookie bounds.
 const (
-	maxCookieValue = 4096
-	maxUsedStates  = 100_000
+	maxCookieValue       = 4096
+	defaultMaxUsedStates = 100_000
 )
 
 // NewCookieFlowStore returns a CookieFlowStore; the key must be 32 bytes.
@@ -97,6 +108,9 @@ func NewCookieFlowStore(cfg CookieFlowStoreConfig) (*CookieFlowStore, error) {
 	if cfg.MaxFlows <= 0 {
 		cfg.MaxFlows = 5
 	}
+	if cfg.MaxUsedStates <= 0 {
+		cfg.MaxUsedStates = defaultMaxUsedStates
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -105,7 +119,7 @@ func NewCookieFlowStore(cfg CookieFlowStoreConfig) (*CookieFlowStore, error) {
 	if cfg.InsecureCookie {
 		prefix = "sesame-flow-"
 	}
-	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: map[[32]byte]time.Time{}}, nil
+	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: newUsedStates(cfg.MaxUsedStates)}, nil
 }
 
 // Save seals f into a new cookie, dropping the oldest flows beyond MaxFlows.
@@ -149,8 +163,8 @@ func (s *CookieFlowStore) Take(w http.ResponseWriter, r *http.Request, state str
 	if now.After(created.Add(s.cfg.MaxAge)) || created.After(now.Add(time.Minute)) {
 		return Flow{}, fmt.Errorf("%w: flow expired", ErrState)
 	}
-	if !s.markUsed(state, created.Add(s.cfg.MaxAge), now) {
-		return Flow{}, fmt.Errorf("%w: state already used", ErrState)
+	if err := s.markUsed(state, created.Add(s.cfg.MaxAge), now); err != nil {
+		return Flow{}, err
 	}
 	return f, nil
 }
@@ -176,25 +190,16 @@ func (s *CookieFlowStore) open(name, value string) (Flow, error) {
 	return f, nil
 }
 
-// markUsed records state as taken; false when it already was.
-func (s *CookieFlowStore) markUsed(state string, expires, now time.Time) bool {
-	key := sha256.Sum256([]byte(state))
+// markUsed records state as taken until expires: ErrState when it already
+// was, ErrBusy when MaxUsedStates are live (fail closed: a used state is never
+// forgotten before its flow expires).
+func (s *CookieFlowStore) markUsed(state string, expires, now time.Time) error {
+	sum := sha256.Sum256([]byte(state))
+	var key [16]byte // 128 bits: collisions are out of reach
+	copy(key[:], sum[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if exp, ok := s.used[key]; ok && now.Before(exp) {
-		return false
-	}
-	if len(s.used) >= maxUsedStates {
-		for k, exp := range s.used {
-			if !now.Before(exp) {
-				delete(s.used, k)
-			}
-		}
-	}
-	if len(s.used) < maxUsedStates {
-		s.used[key] = expires
-	}
-	return true
+	return s.used.mark(key, expires.Unix(), now.Unix())
 }
 
 // dropOldest expires flow cookies so that one more fits within MaxFlows.

@@ -232,7 +232,7 @@ func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 // text.
 func defaultOnError(w http.ResponseWriter, _ *http.Request, err error) {
 	switch {
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrBusy):
 		http.Error(w, "ProConnect is unavailable, try again later", http.StatusServiceUnavailable)
 	case errors.Is(err, ErrProvider):
 		http.Error(w, "login refused by ProConnect", http.StatusForbidden)

@@ -37,16 +37,6 @@ func do(hc *http.Client, req *http.Request, limit int64) (*response, error) {
 	return &response{status: resp.StatusCode, contentType: strings.ToLower(ct), header: resp.Header, body: body}, nil
 }
 
-// get fetches u with the given Accept header.
-func get(ctx context.Context, hc *http.Client, u, accept string, limit int64) (*response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: GET %q: %w", ErrUnavailable, u, err)
-	}
-	req.Header.Set("Accept", accept)
-	return do(hc, req, limit)
-}
-
 // postForm posts form to u as application/x-www-form-urlencoded.
 func postForm(ctx context.Context, hc *http.Client, u string, form url.Values, limit int64) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))

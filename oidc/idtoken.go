@@ -70,21 +70,11 @@ type idClaims struct {
 }
 
 // VerifyIDToken checks raw's signature (the registered algorithms only), iss, aud,
-// azp, exp, iat, then the nonce (constant time), at_hash and acr of want.
+// azp, exp, iat and typ (an RFC 9068 access token, typ at+jwt, is refused), then
+// the nonce (constant time), at_hash and acr of want.
 func (c *Client) VerifyIDToken(ctx context.Context, raw string, want IDTokenCheck) (*IDToken, error) {
-	v, err := c.tokenVerifier(ctx)
+	tok, ic, err := c.verifyIDToken(ctx, raw)
 	if err != nil {
-		return nil, err
-	}
-	tok, err := v.Verify(ctx, raw)
-	if err != nil {
-		return nil, verifyErr(ErrIDToken, err)
-	}
-	var ic idClaims
-	if err := tok.Decode(&ic); err != nil {
-		return nil, fmt.Errorf("%w: %w: claims: %w", ErrIDToken, jwtverify.ErrMalformed, err)
-	}
-	if err := c.checkAZP(tok.Audience(), ic.AZP); err != nil {
 		return nil, err
 	}
 	if want.Nonce == "" || ic.Nonce == nil || subtle.ConstantTimeCompare([]byte(*ic.Nonce), []byte(want.Nonce)) != 1 {
@@ -95,25 +85,131 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw string, want IDTokenChec
 			return nil, err
 		}
 	}
-	if len(want.ACR) > 0 && !slices.Contains(want.ACR, ic.ACR) {
-		return nil, fmt.Errorf("%w: %w: got %q, want one of %q", ErrIDToken, ErrACR, ic.ACR, want.ACR)
+	if err := checkACR(ic.ACR, want.ACR); err != nil {
+		return nil, err
 	}
+	return newIDToken(tok, ic, raw), nil
+}
+
+// VerifyRefreshedIDToken checks an ID token returned by a refresh (OpenID
+// Connect Core 12.2): signature, iss, aud, azp, exp, iat and typ as
+// VerifyIDToken; acr among Config.ACR when set; at_hash, when present, matching
+// accessToken. Against original, the verified ID token of the login: the same
+// sub and audience, a nonce absent or equal, an auth_time (when both have one)
+// equal. original may be nil only for tokens restored from storage without it:
+// those comparisons are then impossible and skipped, so keep Login.IDToken with
+// stored tokens. Refresh calls it.
+func (c *Client) VerifyRefreshedIDToken(ctx context.Context, raw string, original *IDToken, accessToken string) (*IDToken, error) {
+	tok, ic, err := c.verifyIDToken(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if ic.AtHash != "" && accessToken != "" {
+		if err := checkAtHash(tok.Header().Alg, accessToken, ic.AtHash); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkACR(ic.ACR, c.cfg.ACR); err != nil {
+		return nil, err
+	}
+	t := newIDToken(tok, ic, raw)
+	if original == nil {
+		return t, nil
+	}
+	if err := sameLogin(t, ic, original); err != nil {
+		return nil, err
+	}
+	// The login's nonce and auth_time stay the reference for the next refresh.
+	t.Nonce = original.Nonce
+	if t.AuthTime.IsZero() {
+		t.AuthTime = original.AuthTime
+	}
+	return t, nil
+}
+
+// sameLogin checks that a refreshed ID token t is of the same login as original.
+func sameLogin(t *IDToken, ic *idClaims, original *IDToken) error {
+	if subtle.ConstantTimeCompare([]byte(t.Subject), []byte(original.Subject)) != 1 {
+		return fmt.Errorf("%w: %w: refreshed sub %q, original %q", ErrIDToken, ErrSubject, clip(t.Subject, 64), clip(original.Subject, 64))
+	}
+	if !sameSet(t.Audience, original.Audience) {
+		return fmt.Errorf("%w: %w: refreshed aud differs from the original's", ErrIDToken, jwtverify.ErrAudience)
+	}
+	if ic.Nonce != nil && subtle.ConstantTimeCompare([]byte(*ic.Nonce), []byte(original.Nonce)) != 1 {
+		return fmt.Errorf("%w: %w: refreshed ID token has another nonce", ErrIDToken, ErrNonce)
+	}
+	if ic.AuthTime != nil && !original.AuthTime.IsZero() && int64(*ic.AuthTime) != original.AuthTime.Unix() {
+		return fmt.Errorf("%w: refreshed auth_time differs from the original's", ErrIDToken)
+	}
+	return nil
+}
+
+// verifyIDToken runs the checks every ID token gets: signature, iss, aud, exp,
+// iat, typ, azp.
+func (c *Client) verifyIDToken(ctx context.Context, raw string) (*jwtverify.Token, *idClaims, error) {
+	vs, err := c.verifiers(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tok, err := vs.idToken.Verify(ctx, raw)
+	if err != nil {
+		return nil, nil, verifyErr(ErrIDToken, err)
+	}
+	if jwtverify.SameType(tok.Header().Typ, "at+jwt") {
+		return nil, nil, fmt.Errorf("%w: %w: typ at+jwt is an access token", ErrIDToken, jwtverify.ErrType)
+	}
+	var ic idClaims
+	if err := tok.Decode(&ic); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w: claims: %w", ErrIDToken, jwtverify.ErrMalformed, err)
+	}
+	if err := c.checkAZP(tok.Audience(), ic.AZP); err != nil {
+		return nil, nil, err
+	}
+	return tok, &ic, nil
+}
+
+// checkACR refuses an acr outside want (when want is not empty).
+func checkACR(acr string, want []string) error {
+	if len(want) > 0 && !slices.Contains(want, acr) {
+		return fmt.Errorf("%w: %w: got %q, want one of %q", ErrIDToken, ErrACR, clip(acr, 64), want)
+	}
+	return nil
+}
+
+// newIDToken builds the verified IDToken.
+func newIDToken(tok *jwtverify.Token, ic *idClaims, raw string) *IDToken {
 	t := &IDToken{
 		Issuer: tok.Issuer(), Subject: tok.Subject(), Audience: tok.Audience(), AuthorizedParty: ic.AZP,
-		Expiry: tok.Expiry(), IssuedAt: tok.IssuedAt(), Nonce: *ic.Nonce, ACR: ic.ACR, AMR: ic.AMR,
+		Expiry: tok.Expiry(), IssuedAt: tok.IssuedAt(), ACR: ic.ACR, AMR: ic.AMR,
 		SessionID: ic.SID, AccessTokenHash: ic.AtHash, Raw: raw, claims: tok.Claims(),
+	}
+	if ic.Nonce != nil {
+		t.Nonce = *ic.Nonce
 	}
 	if ic.AuthTime != nil {
 		t.AuthTime = time.Unix(int64(*ic.AuthTime), 0)
 	}
-	return t, nil
+	return t
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkAZP requires azp = client ID when there are several audiences, and refuses
 // an azp naming another client.
 func (c *Client) checkAZP(aud []string, azp string) error {
 	if (len(aud) > 1 || azp != "") && azp != c.cfg.ClientID {
-		return fmt.Errorf("%w: %w: %w: aud %q, azp %q", ErrIDToken, ErrAuthorizedParty, jwtverify.ErrAudience, aud, azp)
+		return fmt.Errorf("%w: %w: %w: %d audiences, azp %q", ErrIDToken, ErrAuthorizedParty, jwtverify.ErrAudience, len(aud), clip(azp, 64))
 	}
 	return nil
 }

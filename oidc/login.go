@@ -20,32 +20,62 @@ type Login struct {
 }
 
 // Complete finishes a login from the callback's query and the flow stored for its
-// state: it surfaces a provider error as *ProviderError, compares the state
-// (constant time) and the optional iss parameter, exchanges the code, verifies the
-// ID token against the flow's nonce and acr, and fetches and checks userinfo.
+// state: it checks the flow was started by this Client (issuer and client ID)
+// and the RFC 9207 iss parameter (required when the provider advertises it),
+// surfaces a provider error as *ProviderError, compares the state (constant
+// time), exchanges the code, verifies the ID token against the flow's nonce and
+// acr, and fetches and checks userinfo.
 func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, error) {
+	if err := c.checkOrigin(ctx, f, q); err != nil {
+		return nil, err
+	}
 	if code := q.Get("error"); code != "" {
 		return nil, &ProviderError{Code: clip(code, 64), Description: clip(q.Get("error_description"), 256)}
 	}
 	if err := CheckState(f, q.Get("state"), false); err != nil {
 		return nil, err
 	}
-	if iss := q.Get("iss"); iss != "" && iss != c.cfg.Issuer {
-		return nil, fmt.Errorf("%w: callback iss %q", ErrIssuerMismatch, clip(iss, 256))
-	}
 	tokens, err := c.Exchange(ctx, q.Get("code"), f.Verifier)
 	if err != nil {
 		return nil, err
 	}
-	idt, err := c.VerifyIDToken(ctx, tokens.IDToken, IDTokenCheck{Nonce: f.Nonce, AccessToken: tokens.AccessToken, ACR: f.ACR})
+	idt, err := c.VerifyIDToken(ctx, tokens.UnverifiedIDToken, IDTokenCheck{Nonce: f.Nonce, AccessToken: tokens.AccessToken, ACR: f.ACR})
 	if err != nil {
 		return nil, err
 	}
+	tokens.IDToken = idt
 	agent, err := c.UserInfo(ctx, tokens.AccessToken, idt)
 	if err != nil {
 		return nil, err
 	}
 	return &Login{Agent: agent, IDToken: idt, Tokens: tokens, ReturnTo: f.ReturnTo}, nil
+}
+
+// checkOrigin refuses a callback that belongs to another provider or client
+// (issuer mix-up): a flow started by another Client, or an iss parameter
+// (RFC 9207) that is repeated, names another issuer, or is missing although the
+// provider advertises authorization_response_iss_parameter_supported.
+func (c *Client) checkOrigin(ctx context.Context, f Flow, q url.Values) error {
+	if f.Issuer != c.cfg.Issuer || f.ClientID != c.cfg.ClientID {
+		return fmt.Errorf("%w: the flow was started for issuer %q, client %q", ErrMixUp, clip(f.Issuer, 256), clip(f.ClientID, 64))
+	}
+	iss, given := q["iss"]
+	switch {
+	case len(iss) > 1:
+		return fmt.Errorf("%w: %d iss parameters", ErrMixUp, len(iss))
+	case given && iss[0] != c.cfg.Issuer:
+		return fmt.Errorf("%w: callback iss %q, expected %q", ErrMixUp, clip(iss[0], 256), c.cfg.Issuer)
+	case given:
+		return nil
+	}
+	md, err := c.disc.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if md.AuthorizationResponseISSParameterSupported {
+		return fmt.Errorf("%w: the provider sends iss (RFC 9207) and this callback has none", ErrMixUp)
+	}
+	return nil
 }
 
 // SafeReturnPath accepts only a same-origin path ("/..." but not "//..." nor

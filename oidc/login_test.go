@@ -205,7 +205,7 @@ func TestRefresh(t *testing.T) {
 	if err != nil || tok.AccessToken == l.Tokens.AccessToken || len(saved) != 1 || tok.RefreshToken == l.Tokens.RefreshToken {
 		t.Fatalf("refreshed: %+v %v (saved %d)", tok, err, len(saved))
 	}
-	if _, err := a.client.Refresh(ctx, l.Tokens.RefreshToken); err == nil {
+	if _, err := a.client.Refresh(ctx, l.Tokens.RefreshToken, l.IDToken); err == nil {
 		t.Error("a rotated refresh token was accepted again")
 	}
 }

@@ -18,11 +18,11 @@ func (c *Client) LogoutURL(ctx context.Context, idTokenHint string) (string, Flo
 	if c.cfg.PostLogoutRedirectURL == "" {
 		return "", Flow{}, fmt.Errorf("%w: PostLogoutRedirectURL is required for logout", ErrConfig)
 	}
-	md, err := c.disc.get(ctx)
+	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return "", Flow{}, err
 	}
-	f := Flow{State: randomString(), Logout: true, Created: c.cfg.Now().Unix()}
+	f := Flow{State: randomString(), Logout: true, Created: c.cfg.Now().Unix(), Issuer: c.cfg.Issuer, ClientID: c.cfg.ClientID}
 	p := url.Values{
 		"client_id":                {c.cfg.ClientID},
 		"state":                    {f.State},

@@ -19,7 +19,8 @@ type TokenSource struct {
 const refreshMargin = 30 * time.Second
 
 // TokenSource returns a TokenSource starting from t (nil: no tokens, so Token
-// fails with ErrNoRefreshToken). save, when not nil, is called with each
+// fails with ErrNoRefreshToken). t.IDToken should be the login's verified ID
+// token: a refreshed ID token is verified and compared with it (Refresh). save, when not nil, is called with each
 // refreshed Tokens (e.g. to store them in the session) before they are used; an
 // error from it fails the call.
 func (c *Client) TokenSource(t *Tokens, save func(context.Context, *Tokens) error) *TokenSource {
@@ -46,7 +47,7 @@ func (s *TokenSource) Token(ctx context.Context) (*Tokens, error) {
 	if s.cur.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: access token missing or expired", ErrNoRefreshToken)
 	}
-	t, err := s.c.Refresh(ctx, s.cur.RefreshToken)
+	t, err := s.c.Refresh(ctx, s.cur.RefreshToken, s.cur.IDToken)
 	if err != nil {
 		return nil, err
 	}

@@ -11,14 +11,15 @@ import (
 
 // UserInfo fetches the agent's claims with the access token and checks them
 // against idToken (the verified ID token of the same login). A signed userinfo
-// (application/jwt) is verified like an ID token: registered algorithms, iss, aud,
-// exp. Plain JSON is refused unless Config.InsecureUnsignedUserInfo is set. In
+// (application/jwt) is verified as OpenID Connect Core 5.3.2 asks: signature
+// (registered algorithms), iss and aud; exp and iat are checked when present,
+// not required. Plain JSON is refused unless Config.InsecureUnsignedUserInfo is set. In
 // every case sub must equal the ID token's.
 func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDToken) (*Agent, error) {
 	if idToken == nil || idToken.Subject == "" {
 		return nil, fmt.Errorf("%w: no verified ID token to match", ErrUserInfo)
 	}
-	md, err := c.disc.get(ctx)
+	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +29,7 @@ func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDTo
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 	req.Header.Set("Accept", "application/jwt, application/json;q=0.5")
-	resp, err := do(c.cfg.HTTPClient, req, c.cfg.MaxBodySize)
+	resp, err := do(c.get, req, c.cfg.MaxBodySize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUserInfo, err)
 	}
@@ -43,7 +44,7 @@ func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDTo
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(agent.Sub), []byte(idToken.Subject)) != 1 {
-		return nil, fmt.Errorf("%w: userinfo sub %q, ID token sub %q", ErrSubject, agent.Sub, idToken.Subject)
+		return nil, fmt.Errorf("%w: userinfo sub %q, ID token sub %q", ErrSubject, clip(agent.Sub, 64), clip(idToken.Subject, 64))
 	}
 	agent.IDToken = idToken
 	return agent, nil
@@ -53,11 +54,11 @@ func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDTo
 func (c *Client) decodeUserInfo(ctx context.Context, resp *response) (*Agent, error) {
 	switch resp.contentType {
 	case "application/jwt":
-		v, err := c.tokenVerifier(ctx)
+		vs, err := c.verifiers(ctx)
 		if err != nil {
 			return nil, err
 		}
-		tok, err := v.Verify(ctx, string(bytes.TrimSpace(resp.body)))
+		tok, err := vs.userInfo.Verify(ctx, string(bytes.TrimSpace(resp.body)))
 		if err != nil {
 			return nil, verifyErr(ErrUserInfo, err)
 		}

@@ -72,6 +72,9 @@ func run(ctx context.Context) error {
 	claims["sub"] = "admin"
 	forged, _ := jwttest.NewIssuer()
 	_, err = v.Verify(ctx, forged.Mint(claims, jwttest.WithAlg("ES256")))
-	fmt.Println("forged token rejected:", errors.Is(err, jwtverify.ErrSignature))
+	if !errors.Is(err, jwtverify.ErrSignature) {
+		return fmt.Errorf("a forged token was not refused as forged: %v", err)
+	}
+	fmt.Println("forged token rejected:", err)
 	return nil
 }

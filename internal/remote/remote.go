@@ -37,6 +37,9 @@ type Errors struct {
 	TooLarge error
 	// Redirect wraps a refused redirect (beside Unavailable).
 	Redirect error
+	// Down, when set, also wraps transport failures and 5xx answers: the
+	// server is down, as opposed to answering something wrong.
+	Down error
 }
 
 // Config tunes a Cache. Zero durations take the defaults given beside them.
@@ -274,12 +277,16 @@ func (c *Cache[T]) fetch(ctx context.Context) (T, time.Duration, error) {
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return zero, 0, err
+		return zero, 0, c.down(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		return zero, 0, fmt.Errorf("HTTP status %d", resp.StatusCode)
+		err := fmt.Errorf("HTTP status %d", resp.StatusCode)
+		if resp.StatusCode >= 500 {
+			err = c.down(err)
+		}
+		return zero, 0, err
 	}
 	body, err := ReadLimited(resp.Body, resp.ContentLength, c.cfg.MaxBodySize, c.cfg.Errors.TooLarge)
 	if err != nil {
@@ -290,6 +297,14 @@ func (c *Cache[T]) fetch(ctx context.Context) (T, time.Duration, error) {
 		return zero, 0, err
 	}
 	return doc, c.ttl(resp.Header.Get("Cache-Control")), nil
+}
+
+// down marks err with Errors.Down, when set.
+func (c *Cache[T]) down(err error) error {
+	if c.cfg.Errors.Down == nil {
+		return err
+	}
+	return fmt.Errorf("%w: %w", c.cfg.Errors.Down, err)
 }
 
 // ReadLimited reads a body of at most max bytes; beyond, it fails wrapping tooLarge.

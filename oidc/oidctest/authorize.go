@@ -122,7 +122,8 @@ func (s *Server) parseAuthorize(q url.Values) (req *authRequest, code, desc stri
 
 // redirectError sends the browser back to the client with an OAuth error.
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, redirectURI, state, code, desc string) {
-	p := url.Values{"error": {code}, "error_description": {desc}, "iss": {s.Issuer}}
+	p := url.Values{"error": {code}, "error_description": {desc}}
+	s.setCallbackIss(p)
 	if state != "" {
 		p.Set("state", state)
 	}
@@ -141,8 +142,21 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req *authRequ
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/api/v2", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	p := url.Values{"code": {code}, "state": {req.state}, "iss": {s.Issuer}}
+	p := url.Values{"code": {code}, "state": {req.state}}
+	s.setCallbackIss(p)
 	http.Redirect(w, r, appendQuery(req.redirectURI, p), http.StatusSeeOther)
+}
+
+// setCallbackIss adds the RFC 9207 iss parameter, as the faults ask.
+func (s *Server) setCallbackIss(p url.Values) {
+	f := s.currentFaults()
+	switch {
+	case f.NoCallbackIss:
+	case f.CallbackIss != "":
+		p.Set("iss", f.CallbackIss)
+	default:
+		p.Set("iss", s.Issuer)
+	}
 }
 
 // session returns the agent of the fake session cookie, if any.

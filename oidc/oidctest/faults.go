@@ -25,19 +25,27 @@ type Faults struct {
 	AlgNone        bool   // alg "none", no signature
 	HS256          bool   // signed HS256 with the client secret, whatever is registered
 	UnknownKid     bool   // signed by a key absent from the JWKS
+	Subject        string // sub to put instead of the agent's
+	NoIssuedAt     bool   // iat is absent
+	AccessTokenTyp bool   // typ is at+jwt (an RFC 9068 access token)
 
 	// Userinfo faults.
 	UserInfoSub         string // sub of another agent
 	UserInfoWrongIssuer bool   // iss is another issuer
 	UserInfoJSON        bool   // plain JSON even when a signing alg is registered
 	UserInfoHuge        bool   // a 10 MB body
+	UserInfoNoTimes     bool   // signed userinfo without exp and iat (OpenID Connect allows it)
+	UserInfoWrongAud    bool   // signed userinfo for another client
 
 	// Discovery faults.
 	DiscoveryIssuer    string // issuer claimed by the discovery document
 	EndSessionEndpoint string // end_session_endpoint to publish (e.g. on another host)
 
-	// Authorize fault: answer error=access_denied.
-	AccessDenied bool
+	// Authorize faults: answer error=access_denied; send the callback without
+	// iss, or with another iss (RFC 9207).
+	AccessDenied  bool
+	NoCallbackIss bool
+	CallbackIss   string
 
 	// Transport faults, on the paths in Endpoints (all when empty).
 	Down      bool          // answer 503

@@ -75,6 +75,12 @@ func applyIDTokenFaults(c map[string]any, f Faults, now time.Time) {
 	if f.ACR != "" {
 		c["acr"] = f.ACR
 	}
+	if f.Subject != "" {
+		c["sub"] = f.Subject
+	}
+	if f.NoIssuedAt {
+		delete(c, "iat")
+	}
 }
 
 // sign signs claims with alg (ES256, RS256 or HS256), applying the signature
@@ -98,6 +104,8 @@ func (s *Server) sign(claims map[string]any, alg string, f Faults) (string, erro
 		tok, err = jwttest.SignHMAC("HS256", []byte(s.cfg.ClientSecret), []byte(`{"alg":"HS256","typ":"JWT"}`), payload)
 	case f.UnknownKid:
 		tok, err = s.keys.SignRaw(kid, alg, []byte(`{"alg":"`+alg+`","typ":"JWT","kid":"not-published"}`), payload)
+	case f.AccessTokenTyp:
+		tok, err = s.keys.MintE(claims, jwttest.WithKid(kid), jwttest.WithAlg(alg), jwttest.WithHeader("typ", "at+jwt"))
 	default:
 		tok, err = s.keys.MintE(claims, jwttest.WithKid(kid), jwttest.WithAlg(alg))
 	}
@@ -152,6 +160,13 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 	c["iss"], c["aud"], c["iat"], c["exp"] = s.Issuer, s.cfg.ClientID, now.Unix(), now.Add(time.Minute).Unix()
 	if f.UserInfoWrongIssuer {
 		c["iss"] = "https://evil.example/api/v2"
+	}
+	if f.UserInfoWrongAud {
+		c["aud"] = "another-client"
+	}
+	if f.UserInfoNoTimes {
+		delete(c, "iat")
+		delete(c, "exp")
 	}
 	tok, err := s.sign(c, s.cfg.UserInfoAlg, Faults{})
 	if err != nil {
