@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 )
 
@@ -18,12 +19,16 @@ type Codec interface {
 
 // AiohttpCodec reads and writes aiohttp_session's Redis record,
 // {"created": <unix s>, "session": {…}}, byte for byte as Python's json.dumps writes
-// it: ", " and ": " separators, created first, non-ASCII as \uXXXX. The empty record
-// {} stands for a cleared session. Unknown top-level members are kept after
-// "session" on rewrite. The zero value is ready to use.
+// it: ", " and ": " separators, created first, non-ASCII as \uXXXX, numbers as
+// Python writes the value it reads (integers exactly, other numbers as
+// repr(float)). The empty record {} stands for a cleared session. Unknown
+// top-level members are read and dropped, as aiohttp_session drops them. The
+// zero value is ready to use.
 type AiohttpCodec struct{}
 
-// Encode writes r in aiohttp_session's format.
+// Encode writes r in aiohttp_session's format. A value holding a number Python
+// cannot read back as the same value (out of float64 range, an integer of more
+// than 4300 digits) is an error.
 func (AiohttpCodec) Encode(r *Record) ([]byte, error) {
 	if r.Cleared() {
 		return []byte("{}"), nil
@@ -32,13 +37,11 @@ func (AiohttpCodec) Encode(r *Record) ([]byte, error) {
 	b = append(b, `{"created": `...)
 	b = strconv.AppendInt(b, r.Created, 10)
 	b = append(b, `, "session": {`...)
-	b = appendFields(b, r.Values)
-	b = append(b, '}')
-	if len(r.Extra) > 0 {
-		b = append(b, ", "...)
-		b = appendFields(b, r.Extra)
+	b, err := appendFields(b, r.Values)
+	if err != nil {
+		return nil, err
 	}
-	return append(b, '}'), nil
+	return append(b, "}}"...), nil
 }
 
 func recordSize(r *Record) int {
@@ -50,16 +53,19 @@ func recordSize(r *Record) int {
 }
 
 // appendFields writes "k": v pairs, Python style.
-func appendFields(b []byte, fs []Field) []byte {
+func appendFields(b []byte, fs []Field) ([]byte, error) {
 	for i, f := range fs {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
 		b = appendPyString(b, f.Key)
 		b = append(b, ": "...)
-		b = appendPyJSON(b, f.Value)
+		var err error
+		if b, err = appendPyJSON(b, f.Value); err != nil {
+			return nil, fmt.Errorf("%.40q: %w", f.Key, err)
+		}
 	}
-	return b
+	return b, nil
 }
 
 // Decode parses an aiohttp_session record. It rejects anything but one JSON object
@@ -118,22 +124,31 @@ func decodeTop(dec *json.Decoder, rec *Record, key string, haveCreated, haveSess
 			return fmt.Errorf("\"session\": %w", err)
 		}
 		rec.Values, err = decodeMembers(dec)
-	default:
-		rec.Extra, err = appendMember(dec, rec.Extra, key)
+	default: // read to check it is JSON, then dropped, as Python does
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
+		}
 	}
 	return err
 }
 
+// decodeCreated reads "created": an integer, or a finite number (Python reads
+// a float too), rounded down: a record is live while now − created ≤ max_age,
+// and now is whole seconds on both sides.
 func decodeCreated(dec *json.Decoder) (int64, error) {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return 0, fmt.Errorf("%w: \"created\": %v", ErrCorrupt, err)
 	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: \"created\" is %.20q, not an integer", ErrCorrupt, raw)
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+		return n, nil
 	}
-	return n, nil
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || len(raw) == 0 || raw[0] == '"' || math.IsInf(f, 0) || math.Abs(f) > 1<<62 {
+		return 0, fmt.Errorf("%w: \"created\" is %.20q, not a number", ErrCorrupt, raw)
+	}
+	return int64(math.Floor(f)), nil
 }
 
 // decodeMembers reads the members of an object whose '{' was consumed, through '}'.
@@ -159,6 +174,9 @@ func appendMember(dec *json.Decoder, fs []Field, key string) ([]Field, error) {
 	}
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
+	}
+	if err := checkPyNumbers(raw); err != nil {
 		return nil, fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
 	}
 	return append(fs, Field{Key: key, Value: raw}), nil

@@ -100,9 +100,9 @@ func TestAiohttpCodecPythonFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(appendPyJSON(nil, []byte(tt.value)))
-			if got != tt.want {
-				t.Errorf("got %s, want %s", got, tt.want)
+			b, err := appendPyJSON(nil, []byte(tt.value))
+			if got := string(b); err != nil || got != tt.want {
+				t.Errorf("got %s (%v), want %s", b, err, tt.want)
 			}
 		})
 	}
@@ -114,11 +114,9 @@ func TestAiohttpCodecRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.Extra) != 1 || rec.Extra[0].Key != "other" {
-		t.Fatalf("extra = %+v", rec.Extra)
-	}
 	out, _ := AiohttpCodec{}.Encode(rec)
-	if string(out) != in {
+	// Unknown top-level members are dropped, as aiohttp_session drops them.
+	if in := `{"created": 5, "session": {"k\u00e9y": {"n": 18446744073709551617}}}`; string(out) != in {
 		t.Errorf("got  %s\nwant %s", out, in)
 	}
 	cleared, err := AiohttpCodec{}.Decode([]byte(" {} "))
@@ -139,7 +137,8 @@ func TestAiohttpCodecRejects(t *testing.T) {
 		{"created missing", `{"session": {}}`},
 		{"session missing", `{"created": 1}`},
 		{"created string", `{"created": "1717497930", "session": {}}`},
-		{"created float", `{"created": 1.5, "session": {}}`},
+		{"created string number", `{"created": "1.5", "session": {}}`},
+		{"created huge", `{"created": 1e300, "session": {}}`},
 		{"created bool", `{"created": true, "session": {}}`},
 		{"created zero", `{"created": 0, "session": {}}`},
 		{"created negative", `{"created": -5, "session": {}}`},

@@ -10,7 +10,7 @@ import (
 )
 
 // TestForeignRecords covers records another service wrote, as aiohttp_session
-// reads them or stricter: a float or zero "created" is corrupt; with a Lifetime
+// reads them or stricter: a zero "created" is corrupt; with a Lifetime
 // set, a record without its start stamp counts from its created, and one past
 // the lifetime is ended, read without a write, and a write takes a fresh id and
 // leaves that record alone.
@@ -24,7 +24,6 @@ func TestForeignRecords(t *testing.T) {
 		record  string
 		corrupt bool
 	}{
-		{"float created", Config{}, fmt.Sprintf(`{"created": %d.0, "session": {"a": 1}}`, now), true},
 		{"zero created", Config{}, `{"created": 0, "session": {"a": 1}}`, true},
 		{"no lifetime stamp, created past the lifetime", Config{Lifetime: 10 * time.Minute}, fmt.Sprintf(`{"created": %d, "session": {"a": 1}}`, now-11*60), false},
 	}
@@ -90,5 +89,28 @@ func TestPythonStartedLifetime(t *testing.T) {
 	}
 	if !strings.Contains(res.Header.Get("Set-Cookie"), "Max-Age=300;") {
 		t.Errorf("TTL not cut by the lifetime counted from created: %s", res.Header.Get("Set-Cookie"))
+	}
+}
+
+// A float created, which Python reads, is read too: rounded down, it dates the
+// session as Python does.
+func TestFloatCreated(t *testing.T) {
+	clk := newClock()
+	const id = "7921068508b74c788097805da46c95d7"
+	for _, tt := range []struct {
+		age  float64
+		live bool
+	}{{1799.5, true}, {1800.5, false}} {
+		mem := NewMemoryStore(clk.Now)
+		rec := fmt.Sprintf(`{"created": %.1f, "session": {"a": 1}}`, float64(clk.Now().Unix())-tt.age)
+		if err := mem.Save(context.Background(), DefaultCookieName+"_"+id, []byte(rec), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		m := newTestManager(t, mem, Config{Now: clk.Now})
+		var has bool
+		do(t, m, id, func(s *Session) (err error) { has, err = s.Has("a"); return })
+		if has != tt.live {
+			t.Errorf("%s: live %v, want %v", rec, has, tt.live)
+		}
 	}
 }

@@ -7,29 +7,70 @@ import (
 
 // appendPyJSON re-emits valid JSON raw in Python json.dumps' default style:
 // ", " and ": " separators, no other whitespace, strings escaped as ensure_ascii
-// does. Numbers and literals are copied verbatim, so integers survive exactly.
+// does, numbers as Python writes the values it reads from them (appendPyNumber).
 // raw must be valid JSON (it comes from encoding/json).
-func appendPyJSON(dst, raw []byte) []byte {
+func appendPyJSON(dst, raw []byte) ([]byte, error) {
 	for i := 0; i < len(raw); {
-		switch c := raw[i]; c {
-		case '"':
+		switch c := raw[i]; {
+		case c == '"':
 			var n int
 			dst, n = appendPyQuoted(dst, raw[i:])
 			i += n
-		case ',':
+		case c == ',':
 			dst = append(dst, ", "...)
 			i++
-		case ':':
+		case c == ':':
 			dst = append(dst, ": "...)
 			i++
-		case ' ', '\t', '\n', '\r':
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
+		case c == '-' || c >= '0' && c <= '9':
+			n := numberEnd(raw[i:])
+			var err error
+			if dst, err = appendPyNumber(dst, raw[i:i+n]); err != nil {
+				return dst, err
+			}
+			i += n
 		default:
 			dst = append(dst, c)
 			i++
 		}
 	}
-	return dst
+	return dst, nil
+}
+
+// checkPyNumbers returns an error if the valid JSON raw holds a number Python
+// and Sesame cannot both read back as the same value (see appendPyNumber).
+func checkPyNumbers(raw []byte) error {
+	var scratch [64]byte
+	for i := 0; i < len(raw); {
+		switch c := raw[i]; {
+		case c == '"':
+			i += quotedEnd(raw[i:])
+		case c == '-' || c >= '0' && c <= '9':
+			n := numberEnd(raw[i:])
+			if _, err := appendPyNumber(scratch[:0], raw[i:i+n]); err != nil {
+				return err
+			}
+			i += n
+		default:
+			i++
+		}
+	}
+	return nil
+}
+
+// quotedEnd returns the length of the JSON string literal at the start of q.
+func quotedEnd(q []byte) int {
+	for i := 1; i < len(q); i++ {
+		switch q[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(q)
 }
 
 // appendPyString writes s as a Python ensure_ascii JSON string.

@@ -13,8 +13,6 @@ type Record struct {
 	Created int64
 	// Values are the session's entries in insertion order, keys unique.
 	Values []Field
-	// Extra holds top-level members the codec does not know, kept on rewrite.
-	Extra []Field
 }
 
 // Field is one named raw JSON value.
@@ -26,7 +24,7 @@ type Field struct {
 // Cleared reports whether r is the empty record {} that aiohttp_session stores
 // when a session is emptied: it stands for no session at all.
 func (r *Record) Cleared() bool {
-	return r.Created == 0 && len(r.Values) == 0 && len(r.Extra) == 0
+	return r.Created == 0 && len(r.Values) == 0
 }
 
 // index returns the position of key in r.Values, or -1.
@@ -68,6 +66,5 @@ func (r *Record) del(key string) {
 func (r *Record) clone() *Record {
 	c := &Record{Created: r.Created}
 	c.Values = append([]Field(nil), r.Values...)
-	c.Extra = append([]Field(nil), r.Extra...)
 	return c
 }

@@ -146,8 +146,11 @@ func (s *Session) raw1(key string) (json.RawMessage, bool, error) {
 	return raw, ok, nil
 }
 
-// Put sets key to v, encoded as JSON. Setting a value equal to the stored one is
-// not a change.
+// Put sets key to v, encoded as JSON and stored as Python's json.dumps writes
+// it (numbers as Python writes the value it reads). Setting a value equal to
+// the stored one is not a change. NaN and infinities, which Python writes as
+// the non-JSON NaN and Infinity, a number out of float64 range and an integer
+// of more than 4300 digits (Python refuses to read it) are ErrValue.
 func (s *Session) Put(key string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -156,8 +159,11 @@ func (s *Session) Put(key string, v any) error {
 	if key == LifetimeKey {
 		return fmt.Errorf("%w: %s is reserved", ErrValue, key)
 	}
+	if raw, err = appendPyJSON(nil, raw); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrValue, key, err)
+	}
 	return s.change(func() bool {
-		if old, ok := s.rec.get(key); ok && bytes.Equal(compact(old), raw) {
+		if old, ok := s.rec.get(key); ok && samePy(old, raw) {
 			return false
 		}
 		s.record(op{kind: opPut, key: key, value: raw})
@@ -237,18 +243,15 @@ func applyOps(base *Record, ops []op) *Record {
 		case opDel:
 			r.del(o.key)
 		case opClear:
-			r.Values, r.Extra = nil, nil
+			r.Values = nil
 		}
 	}
 	return r
 }
 
-// compact strips insignificant whitespace, for comparing a stored value with a
-// newly encoded one.
-func compact(raw json.RawMessage) []byte {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return raw
-	}
-	return b.Bytes()
+// samePy reports whether the stored value old is written as py, itself in
+// Python's form.
+func samePy(old json.RawMessage, py []byte) bool {
+	o, err := appendPyJSON(nil, old)
+	return err == nil && bytes.Equal(o, py)
 }

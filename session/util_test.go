@@ -1,7 +1,10 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"log/slog"
 	"testing"
 )
@@ -20,3 +23,12 @@ func (w tWriter) Write(b []byte) (int, error) {
 	w.t.Log(string(b))
 	return len(b), nil
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// jsonRaw is a raw JSON value for Put.
+type jsonRaw string
+
+func (r jsonRaw) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+func newRequest() *http.Request { return httptest.NewRequest("GET", "/", nil) }
