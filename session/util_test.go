@@ -3,9 +3,9 @@ package session
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"log/slog"
 	"testing"
 )
 
