@@ -67,8 +67,10 @@ func pythonSameValue(t *testing.T, a, b []byte) {
 	t.Helper()
 	py, err := exec.LookPath("/usr/bin/python3")
 	if err != nil {
-		t.Log("no /usr/bin/python3: value equality checked in Go only")
-		return
+		if os.Getenv("SESAME_REQUIRE_REDIS") == "1" {
+			t.Fatal("no /usr/bin/python3 (SESAME_REQUIRE_REDIS=1 makes this a failure)")
+		}
+		t.Skip("no /usr/bin/python3")
 	}
 	cmd := exec.Command(py, "-c", "import json,sys; a,b=sys.stdin.read().split('\\0'); sys.exit(0 if json.loads(a)==json.loads(b) else 1)")
 	cmd.Stdin = strings.NewReader(string(a) + "\x00" + string(b))

@@ -2,10 +2,14 @@ package session
 
 import (
 	"bytes"
+	"encoding/base64"
+	"regexp"
 	"encoding/json"
 	"errors"
 	"os"
 	"testing"
+
+	"golang.org/x/crypto/nacl/secretbox"
 )
 
 // FuzzAiohttpCodec: Decode never panics, fails only with ErrCorrupt, and what it
@@ -39,9 +43,14 @@ func FuzzAiohttpCodec(f *testing.F) {
 	})
 }
 
-// FuzzSessionCookie: any cookie value is either a valid id or ErrCookie.
+// sessionIDSpec is the cookie value contract, written independently of validID:
+// exactly 32 lowercase hex characters.
+var sessionIDSpec = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// FuzzSessionCookie: a cookie value is accepted as the session id exactly when
+// it is 32 lowercase hex characters; anything else is ErrCookie.
 func FuzzSessionCookie(f *testing.F) {
-	for _, s := range []string{"7921068508b74c788097805da46c95d7", "", "ZZ", "7921068508B74C788097805DA46C95D7", "7921068508b74c788097805da46c95d7a"} {
+	for _, s := range []string{"7921068508b74c788097805da46c95d7", "", "ZZ", "7921068508B74C788097805DA46C95D7", "7921068508b74c788097805da46c95d7a", "7921068508b74c788097805da46c95dg"} {
 		f.Add(s)
 	}
 	m, _ := NewManager(NewMemoryStore(nil), Config{})
@@ -50,12 +59,21 @@ func FuzzSessionCookie(f *testing.F) {
 		if r == nil {
 			return
 		}
+		sent := r.CookiesNamed(m.cfg.CookieName) // what net/http parsed, if anything
 		id, err := m.cookieID(r)
-		if err != nil && !errors.Is(err, ErrCookie) {
-			t.Fatal(err)
-		}
-		if err == nil && id != "" && !validID(id) {
-			t.Fatalf("accepted %q", id)
+		switch {
+		case len(sent) == 0:
+			if id != "" || err != nil {
+				t.Fatalf("no cookie parsed from %q, yet id %q, %v", v, id, err)
+			}
+		case sessionIDSpec.MatchString(sent[0].Value):
+			if err != nil || id != sent[0].Value {
+				t.Fatalf("valid id %q refused: %q, %v", sent[0].Value, id, err)
+			}
+		default:
+			if id != "" || !errors.Is(err, ErrCookie) {
+				t.Fatalf("invalid id %q: accepted %q, %v", sent[0].Value, id, err)
+			}
 		}
 	})
 }
@@ -86,21 +104,33 @@ func FuzzMGRecord(f *testing.F) {
 	})
 }
 
-// FuzzMGCookie: Open never panics on any cookie value and fails with ErrCookie
-// or ErrCorrupt; it needs no Redis once the secret is cached.
+// FuzzMGCookie: Open never panics on any cookie value; it fails with
+// ErrCookie or ErrCorrupt, or returns a record only for a cookie that really
+// opens with the key. It needs no Redis once the secret is cached.
 func FuzzMGCookie(f *testing.F) {
 	g := NewMGSessions(nil, MGConfig{})
 	key := [32]byte{7}
-	g.secret = &key
-	g.secretRead = g.cfg.Now().Add(1e18) // never stale: no Redis reload
+	g.secrets = &secretState{cur: &key, read: g.cfg.Now().Add(1e18)} // never stale: no Redis reload
+	valid := MGRecord{UserID: "u", Hostname: "h", Challenge: seedChallenge, Expiration: 1}
+	var nonce [24]byte
+	f.Add(base64.StdEncoding.EncodeToString(secretbox.Seal(nonce[:], encodeMGCookie(&valid), &nonce, &key)))
+	f.Add(base64.StdEncoding.EncodeToString(secretbox.Seal(nonce[:], []byte(`{"user_id": 1}`), &nonce, &key)))
 	f.Add("")
 	f.Add("AAAA")
 	f.Add(string(bytes.Repeat([]byte("A"), 80)))
 	f.Add("not base64!")
 	f.Fuzz(func(t *testing.T, v string) {
-		_, err := g.Open(t.Context(), v)
-		if err == nil || (!errors.Is(err, ErrCookie) && !errors.Is(err, ErrCorrupt)) {
-			t.Fatalf("Open(%q) = %v", v, err)
+		rec, err := g.Open(t.Context(), v)
+		if err != nil {
+			if !errors.Is(err, ErrCookie) && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Open(%q) = %v", v, err)
+			}
+			return
+		}
+		box, _ := base64.StdEncoding.DecodeString(v)
+		copy(nonce[:], box)
+		if _, ok := secretbox.Open(nil, box[24:], &nonce, &key); !ok || !validChallenge(rec.Challenge) || rec.UserID == "" {
+			t.Fatalf("Open(%q) accepted %+v", v, rec)
 		}
 	})
 }

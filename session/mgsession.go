@@ -36,8 +36,16 @@ type MGConfig struct {
 	// CookieName names the sealed cookie; default "mgsession".
 	CookieName string
 	// SecretKey is the Redis key of the 32-byte standard-base64 secretbox key;
-	// default "webauth.cookies.secret". It is read, never written.
+	// default "webauth.cookies.secret". It is read, never written: see
+	// "Cookie secret rotation" in the package doc.
 	SecretKey string
+	// SecretRefresh is how long the secret read from SecretKey is used before
+	// it is read again (one GET, one request at a time); default
+	// DefaultSecretRefresh.
+	SecretRefresh time.Duration
+	// SecretGrace is how long after a rotation is seen the previous secret
+	// still opens cookies (never seals); default DefaultSecretGrace.
+	SecretGrace time.Duration
 	// IndexPrefix precedes a user id in the key of that user's session index (a
 	// Redis set); default "sesame.user_sessions.".
 	IndexPrefix string
@@ -66,9 +74,9 @@ type MGSessions struct {
 	client redis.UniversalClient
 	cfg    MGConfig
 
-	mu         sync.Mutex
-	secret     *[32]byte
-	secretRead time.Time
+	mu      sync.Mutex
+	secrets *secretState  // nil until first read
+	loading chan struct{} // closed when the read in flight ends; nil if none
 }
 
 // tombstone is what logout writes over a record, for tombstoneTTL.
@@ -100,6 +108,12 @@ func NewMGSessions(client redis.UniversalClient, cfg MGConfig) *MGSessions {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.SecretRefresh <= 0 {
+		cfg.SecretRefresh = DefaultSecretRefresh
+	}
+	if cfg.SecretGrace <= 0 {
+		cfg.SecretGrace = DefaultSecretGrace
 	}
 	return &MGSessions{client: client, cfg: cfg}
 }

@@ -232,8 +232,14 @@ func evictFixture(t *testing.T, client redis.UniversalClient, nodes ...*redistes
 	g := NewMGSessions(client, MGConfig{})
 	m := newTestManager(t, NewRedisStore(client), Config{CookieName: "auth.aiohttp", Index: g})
 
-	mine, _ := g.Create(ctx, MGRecord{UserID: "alice", NomUsager: "a"}, time.Hour)
-	theirs, _ := g.Create(ctx, MGRecord{UserID: "bob", NomUsager: "b"}, time.Hour)
+	mine, err := g.Create(ctx, MGRecord{UserID: "alice", NomUsager: "a"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := g.Create(ctx, MGRecord{UserID: "bob", NomUsager: "b"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	aliceWeb, _ := cookieOf(do(t, m, "", put("userId", "alice")), "auth.aiohttp")
 	bobWeb, _ := cookieOf(do(t, m, "", put("userId", "bob")), "auth.aiohttp")
 	// Written by another service, not indexed:
@@ -298,7 +304,12 @@ func TestMGLogoutOutageKeepsCookie(t *testing.T) {
 		t.Errorf("failed logout expired the cookie: %q", c)
 	}
 	f.srv.Restart()
-	_ = rec
+	_ = f.srv.Client.Set(f.ctx, "webauth.cookies.secret", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)), 0)
+	_ = f.srv.Client.Set(f.ctx, "mgsession."+rec.Challenge, encodeMG(rec), time.Hour)
+	f.clk.Add(DefaultSecretRefresh)
+	if res := f.verify(cookie); res.StatusCode != http.StatusOK {
+		t.Errorf("after Redis came back the kept cookie verifies %d, want 200", res.StatusCode)
+	}
 }
 
 // Field names match exactly, as Python and the eviction script read them:
