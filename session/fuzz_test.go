@@ -3,10 +3,10 @@ package session
 import (
 	"bytes"
 	"encoding/base64"
-	"regexp"
 	"encoding/json"
 	"errors"
 	"os"
+	"regexp"
 	"testing"
 
 	"golang.org/x/crypto/nacl/secretbox"

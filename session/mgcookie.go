@@ -2,12 +2,12 @@ package session
 
 import (
 	"context"
-	"crypto/subtle"
-	"log/slog"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
