@@ -42,8 +42,9 @@ type Config struct {
 	SlidingIdle bool
 	// Lifetime, when positive, ends a session this long after it was created or
 	// renewed, whatever its activity. The start is kept in the entry
-	// LifetimeKey; a record without it (one a Python service started) has an
-	// unknown start and counts as ended. Default 0: no absolute limit.
+	// LifetimeKey; a record without it (one a Python service started) counts
+	// from its created, and Sesame's first write stamps that start. Default 0:
+	// no absolute limit.
 	Lifetime time.Duration
 	// Domain is the cookie's Domain attribute; default none (host-only).
 	Domain string
