@@ -47,6 +47,7 @@ type Server struct {
 	dir     string
 	port    int
 	cluster bool
+	extra   []string // more redis-server arguments (a replica's --replicaof)
 
 	mu     sync.Mutex
 	proc   *os.Process
@@ -126,6 +127,7 @@ func (s *Server) start() error {
 			"--cluster-node-timeout", "2000",
 		)
 	}
+	args = append(args, s.extra...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Dir = s.dir
 	if err := cmd.Start(); err != nil {

@@ -108,3 +108,17 @@ func TestMissingServer(t *testing.T) {
 		}
 	}
 }
+
+func TestSentinel(t *testing.T) {
+	s := redistest.StartSentinel(t)
+	ctx := context.Background()
+	if err := s.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Client.Do(ctx, "WAIT", 1, 5000).Int(); err != nil || n != 1 {
+		t.Fatalf("WAIT = %d, %v", n, err)
+	}
+	if v := s.Replica.Client.Get(ctx, "k").Val(); v != "v" {
+		t.Fatalf("replica has %q", v)
+	}
+}
