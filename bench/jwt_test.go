@@ -44,7 +44,7 @@ func BenchmarkVerifyRS256(b *testing.B) { benchVerify(b, jwtCase{"RS256", jwttes
 func BenchmarkVerifyES256(b *testing.B) { benchVerify(b, jwtCase{"ES256", jwttest.KidEC}) }
 
 func benchVerify(b *testing.B, c jwtCase) {
-	iss, err := jwttest.NewIssuer()
+	iss, err := jwttest.New()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -106,7 +106,7 @@ func TestGetRefuses(t *testing.T) {
 // refuses (another issuer's signature) is refused on Put and on Get.
 func TestVerifier(t *testing.T) {
 	e := newEnv(t)
-	iss, stranger := jwttest.New(t), jwttest.New(t)
+	iss, stranger := jwttest.Start(t), jwttest.Start(t)
 	keys, err := jwtverify.NewStaticKeys(iss.PublicJWKS())
 	if err != nil {
 		t.Fatal(err)

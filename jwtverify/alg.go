@@ -45,6 +45,39 @@ type algorithm struct {
 	curve string // EC only: the crv the key must have
 }
 
+// Algorithm describes a JWA signature algorithm Sesame implements: the one
+// table every package asks (oidc's registered algorithms, at_hash, the
+// profiles' aliases).
+type Algorithm struct {
+	// Name is the JWA name, e.g. "ES256".
+	Name string
+	// KeyType is the JWK kty of the key it needs: "RSA", "EC", "OKP" or "oct".
+	KeyType string
+	// Curve is the crv an EC key must have ("P-256", …); "" otherwise.
+	Curve string
+	// Symmetric is true for the HMAC algorithms (HS256, HS384, HS512).
+	Symmetric bool
+	// TokenHash is the hash whose left half makes an OpenID Connect at_hash or
+	// c_hash: the algorithm's own hash, and SHA-512 for EdDSA (Ed25519).
+	TokenHash crypto.Hash
+}
+
+// LookupAlgorithm returns the algorithm of that exact JWA name; ok is false
+// for "none" and every name Sesame does not implement.
+//
+//	a, ok := jwtverify.LookupAlgorithm("ES256") // a.TokenHash == crypto.SHA256
+func LookupAlgorithm(name string) (a Algorithm, ok bool) {
+	alg, ok := lookupAlg(name)
+	if !ok {
+		return Algorithm{}, false
+	}
+	h := alg.hash
+	if alg.kty == ktyOKP {
+		h = crypto.SHA512
+	}
+	return Algorithm{Name: alg.name, KeyType: alg.kty.String(), Curve: alg.curve, Symmetric: alg.kty == ktyOct, TokenHash: h}, true
+}
+
 // lookupAlg returns the JWA algorithm of that exact name. "none" and anything not
 // listed here are not algorithms.
 func lookupAlg(name string) (algorithm, bool) {

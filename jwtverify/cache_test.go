@@ -22,7 +22,7 @@ func (s *swappable) put(set jwk.Set)                       { s.set.Store(&set) }
 func swappableVerifier(iss *jwttest.Issuer) (*swappable, *jwtverify.Verifier) {
 	src := &swappable{}
 	src.put(iss.PublicJWKS())
-	v, _ := jwtverify.New(src, jwtverify.Config{Now: newClock().Now})
+	v, _ := jwtverify.New(src, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: newClock().Now})
 	return src, v
 }
 
@@ -112,10 +112,10 @@ func TestTokenAccessors(t *testing.T) {
 	if h := tok.Header(); h.Alg != "RS256" || h.Kid != jwttest.KidRSA || h.Typ != "JWT" {
 		t.Fatalf("header = %+v", h)
 	}
-	if s, ok := tok.String("email"); !ok || s != "agent@example.gouv.fr" {
+	if s, ok := tok.StringClaim("email"); !ok || s != "agent@example.gouv.fr" {
 		t.Fatalf("email = %q %v", s, ok)
 	}
-	if _, ok := tok.String("n"); ok {
+	if _, ok := tok.StringClaim("n"); ok {
 		t.Fatal("a number read as a string")
 	}
 	if raw, ok := tok.Claim("n"); !ok || string(raw) != "3" {
@@ -123,7 +123,7 @@ func TestTokenAccessors(t *testing.T) {
 	}
 	all := tok.Claims()
 	all["email"] = []byte(`"mutated"`)
-	if s, _ := tok.String("email"); s != "agent@example.gouv.fr" {
+	if s, _ := tok.StringClaim("email"); s != "agent@example.gouv.fr" {
 		t.Fatal("Claims() exposed the token's own storage")
 	}
 	var dst struct {
@@ -152,13 +152,39 @@ func TestConfigErrors(t *testing.T) {
 		"alias renames an algorithm": {Algorithms: []string{"RS256", "ES256"}, AlgorithmAliases: map[string]string{"ES256": "RS256"}},
 		"alias named none":           {AlgorithmAliases: map[string]string{"None": "RS256"}},
 		"empty alias":                {AlgorithmAliases: map[string]string{"": "RS256"}},
+		"empty Types entry":          {Types: []string{""}},
+	} {
+		cfg.Issuer, cfg.Audience = testIssuer, []string{testAudience} // only the named field is wrong
+		if _, err := jwtverify.New(keys, cfg); !errors.Is(err, jwtverify.ErrConfig) {
+			t.Errorf("%s: err = %v, want ErrConfig", name, err)
+		}
+	}
+	if _, err := jwtverify.New(nil, jwtverify.Config{AnyIssuer: true, AnyAudience: true}); !errors.Is(err, jwtverify.ErrConfig) {
+		t.Errorf("nil source: err = %v", err)
+	}
+}
+
+// TestStrictByConstruction: an empty Issuer or Audience is refused unless the
+// caller opts out by name; with the opt-out, any issuer or audience passes.
+func TestStrictByConstruction(t *testing.T) {
+	keys, _ := jwtverify.NewStaticKeys(sharedIssuer().PublicJWKS())
+	for name, cfg := range map[string]jwtverify.Config{
+		"zero":             {},
+		"no issuer":        {Audience: []string{testAudience}},
+		"no audience":      {Issuer: testIssuer},
+		"empty audience":   {Issuer: testIssuer, Audience: []string{}},
+		"audience of \"\"": {Issuer: testIssuer, Audience: []string{""}},
 	} {
 		if _, err := jwtverify.New(keys, cfg); !errors.Is(err, jwtverify.ErrConfig) {
 			t.Errorf("%s: err = %v, want ErrConfig", name, err)
 		}
 	}
-	if _, err := jwtverify.New(nil, jwtverify.Config{}); !errors.Is(err, jwtverify.ErrConfig) {
-		t.Errorf("nil source: err = %v", err)
+	v, err := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: newClock().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(context.Background(), sharedIssuer().Mint(with("iss", "https://anyone.example"))); err != nil {
+		t.Fatalf("AnyIssuer, AnyAudience: %v", err)
 	}
 }
 

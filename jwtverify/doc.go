@@ -10,7 +10,7 @@
 //		Algorithms: []string{"RS256", "ES256"},
 //	})
 //	tok, err := v.Verify(ctx, raw)          // errors.Is(err, jwtverify.ErrExpired), ...
-//	mux.Handle("/api/", jwtverify.Middleware(v)(api))
+//	mux.Handle("/api/", jwtverify.Middleware(v, jwtverify.MiddlewareConfig{})(api))
 //
 // What it enforces: an algorithm allowlist (RS256 only by default) checked
 // against the key's type, curve and own alg before any signature math; never

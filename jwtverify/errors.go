@@ -9,9 +9,9 @@ import (
 // Every error Verify returns wraps exactly one of these sentinels, so callers can
 // branch with errors.Is and still log the wrapped detail (which may quote the token
 // and must not be shown to the client). The one exception is a key-source
-// failure: it wraps ErrKeySource and, when the cause is one of these, that
+// failure: it wraps ErrUnavailable and, when the cause is one of these, that
 // sentinel too (ErrTooLarge for an oversized JWKS, ErrMalformed for an unreadable
-// one, ErrWeakKey when none of its keys is usable), so test ErrKeySource first.
+// one, ErrWeakKey when none of its keys is usable), so test ErrUnavailable first.
 var (
 	// ErrMalformed: the token is not a compact JWS of three base64url segments
 	// holding a JSON object header and payload (bad base64, padding, invalid UTF-8,
@@ -43,9 +43,9 @@ var (
 	ErrAudience = errors.New("jwtverify: wrong audience")
 	// ErrMissingClaim: a claim listed in Config.RequiredClaims is absent.
 	ErrMissingClaim = errors.New("jwtverify: missing claim")
-	// ErrKeySource: the key source failed (endpoint down, bad response, stale set
+	// ErrUnavailable: the key source failed (endpoint down, bad response, stale set
 	// past MaxStale). Middleware answers 503, not 401.
-	ErrKeySource = errors.New("jwtverify: key source unavailable")
+	ErrUnavailable = errors.New("jwtverify: key source unavailable")
 	// ErrInsecureURL: a key URL is not https and InsecureAllowHTTP is off.
 	ErrInsecureURL = errors.New("jwtverify: insecure key URL")
 	// ErrConfig: a Config or option is invalid (returned by constructors only).

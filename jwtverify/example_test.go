@@ -14,7 +14,7 @@ import (
 
 // Verify a token against a JWKS served over HTTPS.
 func Example() {
-	idp, _ := jwttest.NewIssuer() // a test issuer; in production, your IdP
+	idp, _ := jwttest.New() // a test issuer; in production, your IdP
 	srv := idp.ServeTLS()
 	defer srv.Close()
 
@@ -40,30 +40,66 @@ func Example() {
 	// expired: true
 }
 
-// Protect an HTTP handler with Bearer tokens.
+// Protect an HTTP handler with Bearer tokens and a scope.
 func ExampleMiddleware() {
-	idp, _ := jwttest.NewIssuer()
+	idp, _ := jwttest.New()
 	keys, _ := jwtverify.NewStaticKeys(idp.PublicJWKS())
-	v, _ := jwtverify.New(keys, jwtverify.Config{Issuer: "https://idp.example"})
+	v, _ := jwtverify.New(keys, jwtverify.Config{Issuer: "https://idp.example", Audience: []string{"orders"}})
 
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, _ := jwtverify.FromContext(r.Context())
 		fmt.Fprintf(w, "hello %s", tok.Subject())
 	})
-	h := jwtverify.Middleware(v, jwtverify.WithRealm("example"))(api)
+	auth := jwtverify.Middleware(v, jwtverify.MiddlewareConfig{Realm: "example"})
+	h := auth(jwtverify.RequireScope("orders:read")(api))
 
+	call := func(claims map[string]any) {
+		req := httptest.NewRequest("GET", "/orders", nil)
+		if claims != nil {
+			req.Header.Set("Authorization", "Bearer "+idp.Mint(claims))
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body.String())
+	}
+	claims := jwttest.Claims("https://idp.example", "bob", "orders")
+	call(nil)
+	call(claims)
+	claims["scope"] = "orders:read"
+	call(claims)
+	// Output:
+	// 401 Bearer realm="example" unauthorized
+	//
+	// 403 Bearer realm="example", error="insufficient_scope", scope="orders:read" forbidden
+	//
+	// 200  hello bob
+}
+
+// Keep the RFC 6750 status and challenge in a custom error page.
+func ExampleErrorStatus() {
+	page := func(w http.ResponseWriter, r *http.Request, err error) {
+		status, challenge := jwtverify.ErrorStatus(err, "api")
+		if challenge != "" {
+			w.Header().Set("WWW-Authenticate", challenge)
+		}
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "<h1>%d</h1>", status)
+	}
+	v, _ := jwtverify.New(must(jwtverify.NewHMACKey(make([]byte, 32), "")), jwtverify.Config{AnyIssuer: true, AnyAudience: true, Algorithms: []string{"HS256"}})
+	h := jwtverify.Middleware(v, jwtverify.MiddlewareConfig{ErrorHandler: page})(http.NotFoundHandler())
 	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", "Bearer not-a-jwt")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"))
+	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"), rec.Body.String())
+	// Output: 401 Bearer realm="api", error="invalid_token" <h1>401</h1>
+}
 
-	req.Header.Set("Authorization", "Bearer "+idp.Mint(jwttest.Claims("https://idp.example", "bob")))
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	fmt.Println(rec.Code, rec.Body.String())
-	// Output:
-	// 401 Bearer realm="example", error="invalid_request"
-	// 200 hello bob
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // Read a .NET RSAKeyValue public key.

@@ -1,4 +1,33 @@
 package jwtverify
 
+// Test access to internals, for the external test package (which may import
+// jwttest; this package's own tests may not, as jwttest imports jwtverify).
+
 // WaitIdle waits for r's fetch in flight, if any, to land.
 func WaitIdle(r *RemoteKeys) { r.c.Idle() }
+
+// MaxCachedHeaders is the header cache's bound.
+const MaxCachedHeaders = maxCachedHeaders
+
+// CachedHeaders returns how many parsed headers v holds.
+func CachedHeaders(v *Verifier) int { return lenOf(v.headers.m.Load()) }
+
+// CachedHeader returns the cached parse of a header segment, or nil.
+func CachedHeader(v *Verifier, seg string) *Header {
+	if e := v.headers.get([]byte(seg)); e != nil {
+		return &e.header
+	}
+	return nil
+}
+
+// AnyCachedHeader returns one cached parse, or nil.
+func AnyCachedHeader(v *Verifier) *Header {
+	m := v.headers.m.Load()
+	if m == nil {
+		return nil
+	}
+	for _, e := range *m {
+		return &e.header
+	}
+	return nil
+}

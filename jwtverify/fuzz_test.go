@@ -16,7 +16,7 @@ var sentinels = []error{
 	jwtverify.ErrMalformed, jwtverify.ErrTooLarge, jwtverify.ErrAlgorithm, jwtverify.ErrCritical,
 	jwtverify.ErrUnknownKey, jwtverify.ErrWeakKey, jwtverify.ErrSignature, jwtverify.ErrExpired,
 	jwtverify.ErrNotYetValid, jwtverify.ErrIssuedInFuture, jwtverify.ErrIssuer, jwtverify.ErrAudience,
-	jwtverify.ErrMissingClaim, jwtverify.ErrKeySource,
+	jwtverify.ErrMissingClaim, jwtverify.ErrUnavailable,
 }
 
 func FuzzVerify(f *testing.F) {

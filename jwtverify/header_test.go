@@ -1,4 +1,4 @@
-package jwtverify
+package jwtverify_test
 
 import (
 	"context"
@@ -9,46 +9,43 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/sesame-go/sesame/jwtverify"
 	"github.com/sesame-go/sesame/jwtverify/jwttest"
 )
-
-func cachedHeaders(v *Verifier) int {
-	return lenOf(v.headers.m.Load())
-}
 
 // TestHeaderCache: headers of verified tokens are remembered (bounded), forged
 // tokens never enter, and a remembered header changes no verdict.
 func TestHeaderCache(t *testing.T) {
-	iss := jwttest.New(t)
-	evil := jwttest.New(t)
+	iss := jwttest.Start(t)
+	evil := jwttest.Start(t)
 	now := time.Unix(1_800_000_000, 0)
-	keys, err := NewStaticKeys(iss.PublicJWKS())
+	keys, err := jwtverify.NewStaticKeys(iss.PublicJWKS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := New(keys, Config{Now: func() time.Time { return now }, CacheSize: -1})
+	v, _ := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: func() time.Time { return now }, CacheSize: -1})
 	ctx := context.Background()
 	claims := func() map[string]any { return jwttest.ClaimsAt(now, "iss", "alice") }
 
-	if _, err := v.Verify(ctx, evil.Mint(claims())); !errors.Is(err, ErrSignature) {
+	if _, err := v.Verify(ctx, evil.Mint(claims())); !errors.Is(err, jwtverify.ErrSignature) {
 		t.Fatalf("forged: %v", err)
 	}
-	if n := cachedHeaders(v); n != 0 {
+	if n := jwtverify.CachedHeaders(v); n != 0 {
 		t.Fatalf("a forged token's header entered the cache (%d entries)", n)
 	}
 	good := iss.Mint(claims())
 	if _, err := v.Verify(ctx, good); err != nil {
 		t.Fatal(err)
 	}
-	if n := cachedHeaders(v); n != 1 {
+	if n := jwtverify.CachedHeaders(v); n != 1 {
 		t.Fatalf("%d cached headers after one good token, want 1", n)
 	}
 	// Same header, now from the cache: forged and expired tokens still fail.
-	if _, err := v.Verify(ctx, evil.Mint(claims())); !errors.Is(err, ErrSignature) {
+	if _, err := v.Verify(ctx, evil.Mint(claims())); !errors.Is(err, jwtverify.ErrSignature) {
 		t.Fatalf("forged with a cached header: %v", err)
 	}
 	late := jwttest.ClaimsAt(now.Add(-3*time.Hour), "iss", "alice")
-	if _, err := v.Verify(ctx, iss.Mint(late)); !errors.Is(err, ErrExpired) {
+	if _, err := v.Verify(ctx, iss.Mint(late)); !errors.Is(err, jwtverify.ErrExpired) {
 		t.Fatalf("expired with a cached header: %v", err)
 	}
 	tok, err := v.Verify(ctx, iss.Mint(claims()))
@@ -59,24 +56,24 @@ func TestHeaderCache(t *testing.T) {
 		t.Fatalf("HeaderField(typ) from a cached header = %s", raw)
 	}
 	// Bounded.
-	for i := range 2 * maxCachedHeaders {
+	for i := range 2 * jwtverify.MaxCachedHeaders {
 		if _, err := v.Verify(ctx, iss.Mint(claims(), jwttest.WithHeader("x", fmt.Sprint(i)))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := cachedHeaders(v); n != maxCachedHeaders {
-		t.Fatalf("%d cached headers, want the bound %d", n, maxCachedHeaders)
+	if n := jwtverify.CachedHeaders(v); n != jwtverify.MaxCachedHeaders {
+		t.Fatalf("%d cached headers, want the bound %d", n, jwtverify.MaxCachedHeaders)
 	}
 	// A full cache still takes a new header (after a key rotation, say).
 	rotated := iss.Mint(claims(), jwttest.WithHeader("x", "rotated"))
 	if _, err := v.Verify(ctx, rotated); err != nil {
 		t.Fatal(err)
 	}
-	if v.headers.get([]byte(rotated[:strings.IndexByte(rotated, '.')])) == nil {
+	if jwtverify.CachedHeader(v, rotated[:strings.IndexByte(rotated, '.')]) == nil {
 		t.Fatal("a full header cache refused a new verified header")
 	}
-	if n := cachedHeaders(v); n != maxCachedHeaders {
-		t.Fatalf("%d cached headers after eviction, want %d", n, maxCachedHeaders)
+	if n := jwtverify.CachedHeaders(v); n != jwtverify.MaxCachedHeaders {
+		t.Fatalf("%d cached headers after eviction, want %d", n, jwtverify.MaxCachedHeaders)
 	}
 	// A token with a cached header really takes its header from the cache
 	// (its Header strings are the cached entry's), and its payload is still
@@ -86,45 +83,42 @@ func TestHeaderCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := v.headers.get([]byte(again[:strings.IndexByte(again, '.')]))
-	if entry == nil || unsafe.StringData(tok.Header().Kid) != unsafe.StringData(entry.header.Kid) {
+	entry := jwtverify.CachedHeader(v, again[:strings.IndexByte(again, '.')])
+	if entry == nil || unsafe.StringData(tok.Header().Kid) != unsafe.StringData(entry.Kid) {
 		t.Fatal("a token with a cached header did not use the cached parse")
 	}
 	parts := strings.Split(again, ".")
 	other := strings.Split(iss.Mint(jwttest.ClaimsAt(now, "iss", "mallory")), ".")
-	if _, err := v.Verify(ctx, parts[0]+"."+other[1]+"."+parts[2]); !errors.Is(err, ErrSignature) {
-		t.Fatalf("cached header, swapped payload: err = %v, want ErrSignature", err)
+	if _, err := v.Verify(ctx, parts[0]+"."+other[1]+"."+parts[2]); !errors.Is(err, jwtverify.ErrSignature) {
+		t.Fatalf("cached header, swapped payload: err = %v, want jwtverify.ErrSignature", err)
 	}
 }
 
 // TestHeaderCacheOwnsItsBytes: a cached header does not alias the buffer of the
 // token that put it there (which would keep its payload alive).
 func TestHeaderCacheOwnsItsBytes(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	now := time.Unix(1_800_000_000, 0)
-	keys, err := NewStaticKeys(iss.PublicJWKS())
+	keys, err := jwtverify.NewStaticKeys(iss.PublicJWKS())
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := New(keys, Config{Now: func() time.Time { return now }, CacheSize: -1})
+	v, _ := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: func() time.Time { return now }, CacheSize: -1})
 	tok, err := v.Verify(context.Background(), iss.Mint(jwttest.ClaimsAt(now, "iss", "alice")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ph *parsedHeader
-	for _, e := range *v.headers.m.Load() {
-		ph = e
-	}
+	ph := jwtverify.AnyCachedHeader(v)
 	if ph == nil {
 		t.Fatal("no cached header")
 	}
 	first := unsafe.StringData(tok.Header().Kid)
-	for _, s := range []string{ph.header.Alg, ph.header.Kid, ph.header.Typ} {
+	for _, s := range []string{ph.Alg, ph.Kid, ph.Typ} {
 		if s == "" {
 			t.Fatal("empty header field")
 		}
 	}
-	if unsafe.StringData(ph.header.Kid) == first {
+	if unsafe.StringData(ph.Kid) == first {
 		t.Fatal("the cached header's kid aliases the first token's decoded header")
 	}
 }

@@ -49,7 +49,7 @@ type fixture struct {
 
 // sharedIssuer generates keys once per test binary run (RSA keygen is slow).
 var sharedIssuer = sync.OnceValue(func() *jwttest.Issuer {
-	i, err := jwttest.NewIssuer()
+	i, err := jwttest.New()
 	if err != nil {
 		panic(err)
 	}
@@ -58,7 +58,7 @@ var sharedIssuer = sync.OnceValue(func() *jwttest.Issuer {
 
 // otherIssuer has the same kids as sharedIssuer but different keys: an attacker.
 var otherIssuer = sync.OnceValue(func() *jwttest.Issuer {
-	i, err := jwttest.NewIssuer()
+	i, err := jwttest.New()
 	if err != nil {
 		panic(err)
 	}

@@ -32,7 +32,7 @@ type RemoteKeysConfig struct {
 	MinRefresh, MaxRefresh time.Duration
 	// MaxStale is how long past its refresh time the last good set keeps being
 	// served while the endpoint fails (default 1 h). After that Keys fails with
-	// ErrKeySource.
+	// ErrUnavailable.
 	MaxStale time.Duration
 	// RefreshCooldown (default 30 s) is the least time between two fetches forced
 	// by unknown kids, and the back-off after a failed fetch. The first load and
@@ -69,7 +69,7 @@ type KeyDecoder func(body []byte) (jwk.Set, error)
 // with an unknown kid makes it refetch, single-flight (a thousand such requests
 // cause one fetch) and at most once per RefreshCooldown; within that cooldown the
 // kid is unknown (401). While the last fetch failed, an unknown kid is a
-// key-source failure (ErrKeySource, 503 with Retry-After), never a verdict on the
+// key-source failure (ErrUnavailable, 503 with Retry-After), never a verdict on the
 // token; the endpoint is retried once per RefreshCooldown.
 type RemoteKeys struct {
 	c *remote.Cache[jwk.Set]
@@ -106,7 +106,7 @@ func NewRemoteKeys(rawURL string, dec KeyDecoder, accept string, cfg RemoteKeysC
 		Cooldown:          orDefault(cfg.RefreshCooldown, DefaultJWKSRefreshCooldown),
 		Now:               cfg.Now,
 		Logger:            cfg.Logger,
-		Errors:            remote.Errors{Unavailable: ErrKeySource, TooLarge: ErrTooLarge, Redirect: ErrInsecureURL},
+		Errors:            remote.Errors{Unavailable: ErrUnavailable, TooLarge: ErrTooLarge, Redirect: ErrInsecureURL},
 	})
 	if errors.Is(err, remote.ErrInsecure) {
 		return nil, fmt.Errorf("%w: %w", ErrInsecureURL, err)
@@ -137,7 +137,7 @@ func (r *RemoteKeys) Keys(ctx context.Context) (jwk.Set, error) { return r.c.Get
 // Refresh refetches the set for an unknown kid. Within RefreshCooldown of the
 // last such refetch it returns the current set at once; while the last fetch
 // failed (and for RefreshCooldown after it) it returns that failure
-// (ErrKeySource). Callers already waiting on a fetch share it.
+// (ErrUnavailable). Callers already waiting on a fetch share it.
 func (r *RemoteKeys) Refresh(ctx context.Context) (jwk.Set, error) { return r.c.Refresh(ctx) }
 
 // DecodeJWKS parses a JWKS document. Per RFC 7517 §5, keys it cannot use stay in

@@ -30,8 +30,8 @@ func TestRemoteJWKSCallerCancelDoesNotCancelFetch(t *testing.T) {
 	waitFetches(t, r.srv, 1)
 	cancel()
 	err := <-first
-	if !errors.Is(err, jwtverify.ErrKeySource) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled caller: err = %v, want ErrKeySource and context.Canceled", err)
+	if !errors.Is(err, jwtverify.ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller: err = %v, want ErrUnavailable and context.Canceled", err)
 	}
 	if err := r.verify(t, tok); err != nil {
 		t.Fatalf("second caller: %v", err)
@@ -135,8 +135,8 @@ func TestRemoteJWKSRedactsPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = jwks.Keys(context.Background())
-	if !errors.Is(err, jwtverify.ErrKeySource) {
-		t.Fatalf("err = %v, want ErrKeySource", err)
+	if !errors.Is(err, jwtverify.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 	if strings.Contains(err.Error(), "s3cret") || strings.Contains(logs.String(), "s3cret") {
 		t.Fatalf("password leaked: %v\n%s", err, logs.String())

@@ -101,7 +101,7 @@ func NewHMACKey(secret []byte, kid string) (*StaticKeys, error) {
 	}
 	jk, err := jwk.FromRaw(append([]byte(nil), secret...))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if kid != "" {
 		_ = jk.Set(jwk.KeyIDKey, kid)
@@ -137,7 +137,7 @@ func toJWKs(k any) ([]jwk.Key, error) {
 		}
 		jk, err := jwk.FromRaw(k)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrWeakKey, err)
+			return nil, fmt.Errorf("%w: %w", ErrWeakKey, err)
 		}
 		return []jwk.Key{jk}, nil
 	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
@@ -171,7 +171,7 @@ func pemKeys(data []byte) ([]jwk.Key, error) {
 			return nil, fmt.Errorf("%w: PEM block %q is not a public key or certificate", ErrConfig, b.Type)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: PEM %s: %v", ErrConfig, b.Type, err)
+			return nil, fmt.Errorf("%w: PEM %s: %w", ErrConfig, b.Type, err)
 		}
 		jks, err := toJWKs(pub)
 		if err != nil {
@@ -216,7 +216,7 @@ func prepareJWK(jk jwk.Key) (*preparedKey, error) {
 	}
 	raw, err := jwk.PublicRawKeyOf(jk)
 	if err != nil {
-		return nil, fmt.Errorf("%w: key %s: %v", ErrWeakKey, quote(pk.kid), err)
+		return nil, fmt.Errorf("%w: key %s: %w", ErrWeakKey, quote(pk.kid), err)
 	}
 	switch k := raw.(type) {
 	case *rsa.PublicKey:
@@ -239,7 +239,7 @@ func prepareJWK(jk jwk.Key) (*preparedKey, error) {
 		err = fmt.Errorf("unsupported key type %T", raw)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: key %s: %v", ErrWeakKey, quote(pk.kid), err)
+		return nil, fmt.Errorf("%w: key %s: %w", ErrWeakKey, quote(pk.kid), err)
 	}
 	return pk, nil
 }

@@ -58,8 +58,8 @@ func TestHMACWhenRegistered(t *testing.T) {
 	tok, _ := jwttest.SignHMAC("HS256", secret, []byte(`{"alg":"HS256"}`), []byte(payload))
 	wrong, _ := jwttest.SignHMAC("HS256", []byte("another-secret-another-secret-xx"), []byte(`{"alg":"HS256"}`), []byte(payload))
 	c := newClock()
-	allow, _ := jwtverify.New(keys, jwtverify.Config{Algorithms: []string{"HS256"}, Now: c.Now})
-	deny, _ := jwtverify.New(keys, jwtverify.Config{Now: c.Now})
+	allow, _ := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Algorithms: []string{"HS256"}, Now: c.Now})
+	deny, _ := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: c.Now})
 	if _, err := allow.Verify(context.Background(), tok); err != nil {
 		t.Fatalf("HS256 with the registered secret: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestStaticKeysInputs(t *testing.T) {
 			if err != nil {
 				t.Fatalf("NewStaticKeys: %v", err)
 			}
-			v, _ := jwtverify.New(keys, jwtverify.Config{Algorithms: []string{"RS256", "ES256", "EdDSA"}, Now: newClock().Now})
+			v, _ := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Algorithms: []string{"RS256", "ES256", "EdDSA"}, Now: newClock().Now})
 			if _, err := v.Verify(context.Background(), tc.tok); err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
@@ -171,7 +171,7 @@ func TestWeakKeysRefused(t *testing.T) {
 	}
 
 	// In a JWKS: the weak key is kept out of use, by kid, with ErrWeakKey.
-	iss, err := jwttest.NewIssuer()
+	iss, err := jwttest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestWeakKeysRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, _ := jwtverify.New(sourceFunc(func(context.Context) (jwk.Set, error) { return iss.PublicJWKS(), nil }),
-		jwtverify.Config{Now: newClock().Now})
+		jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: newClock().Now})
 	_, err = v.Verify(context.Background(), iss.Mint(claims(), jwttest.WithKid("weak")))
 	if !errors.Is(err, jwtverify.ErrWeakKey) {
 		t.Fatalf("token signed by a 1024-bit JWKS key: %v", err)
@@ -205,7 +205,7 @@ func TestStaticKeysSkipsEncryptionKeys(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewStaticKeys with an enc key in the set: %v", err)
 	}
-	v, _ := jwtverify.New(keys, jwtverify.Config{Algorithms: []string{"ES256"}, Now: newClock().Now})
+	v, _ := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Algorithms: []string{"ES256"}, Now: newClock().Now})
 	if _, err := v.Verify(context.Background(), iss.Mint(claims(), jwttest.WithAlg("ES256"), jwttest.WithHeader("kid", "enc-1"))); !errors.Is(err, jwtverify.ErrUnknownKey) {
 		t.Fatalf("token naming the encryption key: err = %v, want ErrUnknownKey", err)
 	}

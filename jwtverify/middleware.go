@@ -3,149 +3,188 @@ package jwtverify
 import (
 	"context"
 	"errors"
-	"fmt"
+	"log/slog"
 	"net/http"
-	"strings"
+
+	"github.com/sesame-go/sesame/internal/ratelog"
 )
 
 // TokenVerifier is what Middleware needs; *Verifier and test fakes satisfy it.
 type TokenVerifier interface {
+	// Verify checks a compact token and returns it verified, or an error
+	// wrapping one of this package's sentinels.
 	Verify(ctx context.Context, raw string) (*Token, error)
 }
 
-// Errors of the Authorization header itself, passed to the error handler.
+// Errors of the request itself (RFC 6750 §3.1), passed to the error handler.
 var (
-	// ErrNoToken: the request carries no token.
+	// ErrNoToken: the request carries no credentials, or credentials of
+	// another scheme (Basic, DPoP, …). Answered 401 with a bare challenge.
 	ErrNoToken = errors.New("jwtverify: no bearer token")
-	// ErrInvalidRequest: the Authorization header is not exactly one Bearer token.
-	ErrInvalidRequest = errors.New("jwtverify: malformed Authorization header")
+	// ErrInvalidRequest: the request is malformed: several Authorization
+	// headers, "Bearer" without a token, more than one token, a value that is
+	// not one b64token, or a token in the query string. Answered 400.
+	ErrInvalidRequest = errors.New("jwtverify: malformed bearer request")
+	// ErrInsufficientScope: the token lacks a scope the route needs (see
+	// RequireScope and *ScopeError). Answered 403.
+	ErrInsufficientScope = errors.New("jwtverify: insufficient scope")
 )
 
-// MiddlewareOption configures Middleware.
-type MiddlewareOption func(*middleware)
-
-// WithRealm sets the realm of the WWW-Authenticate challenge (default "api").
-func WithRealm(realm string) MiddlewareOption {
-	return func(m *middleware) { m.realm = realm }
+// MiddlewareConfig tunes Middleware. Its zero value is the default stated
+// beside each field.
+type MiddlewareConfig struct {
+	// Realm is the realm of the WWW-Authenticate challenge (default "api").
+	Realm string
+	// Cookie, when set, also takes the token from this cookie when the request
+	// has no Authorization header (browser apps). A query-string token is never
+	// read: it is refused with 400.
+	//
+	// Browsers attach cookies to cross-site requests, so a cookie-borne token
+	// needs CSRF protection that a Bearer header does not: set the cookie
+	// SameSite=Strict (or Lax for read-only routes) and wrap state-changing
+	// handlers with http.CrossOriginProtection.
+	Cookie string
+	// RetryAfter is the Retry-After seconds sent with a 503 (default 5).
+	RetryAfter int
+	// ErrorHandler answers a refused request (default WriteError). err wraps
+	// ErrNoToken, ErrInvalidRequest, ErrInsufficientScope, ErrUnavailable or
+	// another Verify sentinel; ErrorStatus gives the status and challenge RFC
+	// 6750 asks for, so a custom page keeps them.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Logger receives one Info line per refusal (the reason, kid, iss and
+	// client address, never the token), at most 10 a second with bursts of 20
+	// (the next line says how many were left out), and one Debug line per
+	// accepted token (default: discard).
+	Logger *slog.Logger
 }
 
-// WithErrorHandler replaces the default error responses. err wraps ErrNoToken,
-// ErrInvalidRequest, ErrKeySource, or any other Verify error.
-func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) MiddlewareOption {
-	return func(m *middleware) { m.onError = h }
-}
+// Defaults of MiddlewareConfig.
+const (
+	DefaultRealm      = "api"
+	DefaultRetryAfter = 5
+)
 
-// WithCookie also accepts the token from the named cookie when the request has
-// no Authorization header (browser apps). A query-string token is never read.
-//
-// Browsers attach cookies to cross-site requests, so a cookie-borne token needs
-// CSRF protection that a Bearer header does not: set the cookie SameSite=Strict
-// (or Lax for read-only routes) and wrap state-changing handlers with
-// http.CrossOriginProtection.
-func WithCookie(name string) MiddlewareOption {
-	return func(m *middleware) { m.cookie = name }
-}
-
-// WithRetryAfter sets the Retry-After seconds sent with a 503 (default 5).
-func WithRetryAfter(seconds int) MiddlewareOption {
-	return func(m *middleware) { m.retryAfter = seconds }
-}
-
+// middleware is a normalized MiddlewareConfig; it rides in the request context
+// so that RequireScope and the profiles' checks answer with the same realm and
+// handler.
 type middleware struct {
-	v          TokenVerifier
-	realm      string
-	cookie     string
-	retryAfter int
-	onError    func(http.ResponseWriter, *http.Request, error)
+	cfg     MiddlewareConfig
+	limiter *ratelog.Limiter
 }
 
 type ctxKey struct{}
 
-// Middleware admits requests with a valid Bearer token and puts the token in the
-// request context (FromContext). A missing or malformed Authorization header gets
-// 401 with error="invalid_request", a bad token 401 with error="invalid_token"
-// (RFC 6750), an unavailable key source 503 with Retry-After. Bodies never carry
-// the internal error.
+// ctxValue is what Middleware puts in the request context.
+type ctxValue struct {
+	tok *Token
+	m   *middleware
+}
+
+// Middleware admits requests with a valid Bearer token (RFC 6750) and puts the
+// token in the request context (FromContext). The answers, each with
+// Cache-Control: no-store and a body that never carries the internal error:
 //
-//	mux.Handle("/api/", jwtverify.Middleware(v)(api))
-func Middleware(v TokenVerifier, opts ...MiddlewareOption) func(http.Handler) http.Handler {
-	m := &middleware{v: v, realm: "api", retryAfter: 5}
-	for _, o := range opts {
-		o(m)
-	}
-	if m.onError == nil {
-		m.onError = m.defaultError
-	}
+//   - no credentials, or another scheme: 401, WWW-Authenticate: Bearer realm="api"
+//   - a malformed request: 400, error="invalid_request"
+//   - a bad token: 401, error="invalid_token"
+//   - a missing scope (RequireScope): 403, error="insufficient_scope", scope="…"
+//   - the key source down: 503 with Retry-After
+//
+// Usage:
+//
+//	api := jwtverify.Middleware(v, jwtverify.MiddlewareConfig{Logger: log})
+//	mux.Handle("/api/", api(jwtverify.RequireScope("read")(handler)))
+func Middleware(v TokenVerifier, cfg MiddlewareConfig) func(http.Handler) http.Handler {
+	m := newMiddleware(cfg)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			raw, err := m.extract(r)
 			if err != nil {
-				m.onError(w, r, err)
+				m.refuse(w, r, err, "")
 				return
 			}
-			tok, err := m.v.Verify(r.Context(), raw)
+			tok, err := v.Verify(r.Context(), raw)
 			if err != nil {
-				m.onError(w, r, err)
+				m.refuse(w, r, err, raw)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, tok)))
+			if m.cfg.Logger.Enabled(r.Context(), slog.LevelDebug) {
+				m.cfg.Logger.DebugContext(r.Context(), "jwtverify: token accepted",
+					"sub", clipLog(tok.Subject()), "kid", clipLog(tok.Header().Kid), "iss", clipLog(tok.Issuer()), "client", r.RemoteAddr)
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ctxValue{tok, m})))
 		})
 	}
 }
 
+func newMiddleware(cfg MiddlewareConfig) *middleware {
+	if cfg.Realm == "" {
+		cfg.Realm = DefaultRealm
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = DefaultRetryAfter
+	}
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = WriteError
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &middleware{cfg: cfg, limiter: ratelog.New(0, 0)}
+}
+
+// refuse logs a refusal (rate-limited) and hands it to the error handler.
+// raw, when known, is peeked at for its kid and iss; it is never logged.
+func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, err error, raw string) {
+	if m.cfg.Logger.Enabled(r.Context(), slog.LevelInfo) {
+		kid, iss := peek(raw)
+		m.limiter.Log(r.Context(), m.cfg.Logger, slog.LevelInfo, "jwtverify: request refused",
+			"reason", Reason(err), "kid", kid, "iss", iss, "client", r.RemoteAddr)
+	}
+	// The handler answers within the realm of this middleware.
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, ctxValue{m: m}))
+	m.cfg.ErrorHandler(w, r, err)
+}
+
 // FromContext returns the token Middleware verified for this request.
 func FromContext(ctx context.Context) (*Token, bool) {
-	t, ok := ctx.Value(ctxKey{}).(*Token)
-	return t, ok
+	v, _ := ctx.Value(ctxKey{}).(ctxValue)
+	return v.tok, v.tok != nil
 }
 
-// NewContext returns ctx carrying tok, for tests of handlers behind Middleware.
+// NewContext returns ctx carrying tok, as Middleware does; tests of handlers
+// behind Middleware use it (jwttest.NewContext builds the token too).
 func NewContext(ctx context.Context, tok *Token) context.Context {
-	return context.WithValue(ctx, ctxKey{}, tok)
+	v, _ := ctx.Value(ctxKey{}).(ctxValue)
+	v.tok = tok
+	return context.WithValue(ctx, ctxKey{}, v)
 }
 
-// extract takes exactly one Bearer token from the Authorization header, or from
-// the configured cookie when there is no header.
-func (m *middleware) extract(r *http.Request) (string, error) {
-	hs := r.Header.Values("Authorization")
-	if len(hs) == 0 {
-		if m.cookie != "" {
-			if c, err := r.Cookie(m.cookie); err == nil && c.Value != "" {
-				return c.Value, nil
-			}
-		}
-		return "", ErrNoToken
+// handlerOf returns the Middleware settings that handled r (defaults when none).
+func handlerOf(r *http.Request) *middleware {
+	if v, ok := r.Context().Value(ctxKey{}).(ctxValue); ok && v.m != nil {
+		return v.m
 	}
-	if len(hs) > 1 {
-		return "", fmt.Errorf("%w: several Authorization headers", ErrInvalidRequest)
-	}
-	scheme, tok, ok := strings.Cut(hs[0], " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", fmt.Errorf("%w: not a Bearer credential", ErrInvalidRequest)
-	}
-	tok = strings.Trim(tok, " ")
-	if tok == "" || strings.ContainsAny(tok, " \t,") {
-		return "", fmt.Errorf("%w: want exactly one bearer token", ErrInvalidRequest)
-	}
-	return tok, nil
+	return newMiddleware(MiddlewareConfig{})
 }
 
-func (m *middleware) defaultError(w http.ResponseWriter, _ *http.Request, err error) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	switch {
-	case errors.Is(err, ErrKeySource):
-		h.Set("Retry-After", fmt.Sprint(m.retryAfter))
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("service unavailable\n"))
-		return
-	case errors.Is(err, ErrNoToken), errors.Is(err, ErrInvalidRequest):
-		h.Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q, error=\"invalid_request\"", m.realm))
-	default:
-		h.Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q, error=\"invalid_token\"", m.realm))
+// Refuse answers r with err through the error handler of the Middleware that
+// handled r (WriteError when none did). Authorization checks that run after
+// Middleware (RequireScope, the profiles' rights) refuse through it, so that
+// every refusal of a route has the same realm, page and status mapping.
+func Refuse(w http.ResponseWriter, r *http.Request, err error) {
+	m := handlerOf(r)
+	if m.cfg.Logger.Enabled(r.Context(), slog.LevelInfo) {
+		m.limiter.Log(r.Context(), m.cfg.Logger, slog.LevelInfo, "jwtverify: request refused",
+			"reason", Reason(err), "client", r.RemoteAddr)
 	}
-	w.WriteHeader(http.StatusUnauthorized)
-	_, _ = w.Write([]byte("unauthorized\n"))
+	m.cfg.ErrorHandler(w, r, err)
+}
+
+// clipLog bounds a token value before it goes into a log line.
+func clipLog(s string) string {
+	if len(s) > maxEcho {
+		return s[:maxEcho] + "…"
+	}
+	return s
 }

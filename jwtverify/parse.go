@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -109,7 +110,7 @@ func members(doc []byte, what string, ms []member) ([]member, error) {
 		}
 		name, err := unquote(doc[i:end])
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s member name: %v", ErrMalformed, what, err)
+			return nil, fmt.Errorf("%w: %s member name: %w", ErrMalformed, what, err)
 		}
 		if i = skipSpace(doc, end); i >= len(doc) || doc[i] != ':' {
 			return nil, fmt.Errorf("%w: %s: want ':' at offset %d", ErrMalformed, what, i)
@@ -178,4 +179,35 @@ func unquote(raw []byte) (string, error) {
 	var s string
 	err := json.Unmarshal(raw, &s)
 	return s, err
+}
+
+// maxPeek bounds the tokens peek looks into.
+const maxPeek = 64 << 10
+
+// peek returns the kid and iss of a token that failed verification, for the
+// refusal's log line: decoded without any check, clipped, "" when unreadable.
+// The token itself is never logged.
+func peek(raw string) (kid, iss string) {
+	if raw == "" || len(raw) > maxPeek {
+		return "", ""
+	}
+	parts := strings.SplitN(raw, ".", 3)
+	if len(parts) != 3 {
+		return "", ""
+	}
+	if h, err := base64.RawURLEncoding.DecodeString(parts[0]); err == nil {
+		if ms, err := members(h, "header", nil); err == nil {
+			if raw, ok := find(ms, "kid"); ok {
+				kid, _ = unquote(raw)
+			}
+		}
+	}
+	if p, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+		if ms, err := members(p, "payload", nil); err == nil {
+			if raw, ok := find(ms, "iss"); ok {
+				iss, _ = unquote(raw)
+			}
+		}
+	}
+	return clipLog(kid), clipLog(iss)
 }

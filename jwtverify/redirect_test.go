@@ -122,8 +122,8 @@ func TestRemoteKeysRedirects(t *testing.T) {
 				if c.ok && err != nil {
 					t.Fatalf("same-origin redirect: %v", err)
 				}
-				if !c.ok && (!errors.Is(err, jwtverify.ErrKeySource) || !errors.Is(err, jwtverify.ErrInsecureURL)) {
-					t.Fatalf("err = %v, want ErrKeySource and ErrInsecureURL", err)
+				if !c.ok && (!errors.Is(err, jwtverify.ErrUnavailable) || !errors.Is(err, jwtverify.ErrInsecureURL)) {
+					t.Fatalf("err = %v, want ErrUnavailable and ErrInsecureURL", err)
 				}
 			})
 		}

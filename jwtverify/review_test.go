@@ -3,11 +3,14 @@ package jwtverify_test
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/sesame-go/sesame/jwtverify"
@@ -19,7 +22,7 @@ import (
 // key is logged and refused by kid (ErrWeakKey), the good ones verify. Before
 // the fix NewStaticKeys refused the whole set.
 func TestUnusableKeysIgnored(t *testing.T) {
-	iss, err := jwttest.NewIssuer()
+	iss, err := jwttest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +49,7 @@ func TestUnusableKeysIgnored(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var logs bytes.Buffer
-			v, err := jwtverify.New(src, jwtverify.Config{Now: newClock().Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			v, err := jwtverify.New(src, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: newClock().Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +115,7 @@ func TestTypes(t *testing.T) {
 	if _, err := open.v.Verify(context.Background(), open.iss.Mint(claims(), jwttest.WithoutTyp())); err != nil {
 		t.Fatalf("no Types, no typ: %v", err)
 	}
-	if _, err := jwtverify.New(sharedKeys(t), jwtverify.Config{Types: []string{""}}); !errors.Is(err, jwtverify.ErrConfig) {
+	if _, err := jwtverify.New(sharedKeys(t), jwtverify.Config{AnyIssuer: true, AnyAudience: true, Types: []string{""}}); !errors.Is(err, jwtverify.ErrConfig) {
 		t.Fatalf("empty Types entry: err = %v, want ErrConfig", err)
 	}
 	if !jwtverify.SameType("Application/AT+JWT", "at+jwt") || jwtverify.SameType("jwt", "at+jwt") {
@@ -170,5 +173,43 @@ func TestErrorsBoundedAndEscaped(t *testing.T) {
 				t.Fatalf("unescaped control character in %q", msg)
 			}
 		})
+	}
+}
+
+// TestErrorsWrapTheirCause: errors wrap their cause with %w, so a caller can
+// tell a timeout from a bad token.
+func TestErrorsWrapTheirCause(t *testing.T) {
+	r := newRemote(t, false, jwtverify.RemoteKeysConfig{Timeout: 50 * time.Millisecond})
+	r.srv.SetDelay(2 * time.Second)
+	err := r.verify(t, r.iss.Mint(claims()))
+	if !errors.Is(err, jwtverify.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrUnavailable and context.DeadlineExceeded", err)
+	}
+	_, err = jwtverify.ParseRSAKeyValue([]byte("<RSAKeyValue><Modulus>%%%</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>"))
+	var cie base64.CorruptInputError
+	if !errors.Is(err, jwtverify.ErrMalformed) || !errors.As(err, &cie) {
+		t.Fatalf("err = %v, want ErrMalformed wrapping the base64 error", err)
+	}
+}
+
+// TestLookupAlgorithm: the one table of algorithms answers every JWA name
+// Sesame implements, with its key type and at_hash hash, and nothing else.
+func TestLookupAlgorithm(t *testing.T) {
+	for name, want := range map[string]jwtverify.Algorithm{
+		"RS256": {Name: "RS256", KeyType: "RSA", TokenHash: crypto.SHA256},
+		"PS384": {Name: "PS384", KeyType: "RSA", TokenHash: crypto.SHA384},
+		"ES512": {Name: "ES512", KeyType: "EC", Curve: "P-521", TokenHash: crypto.SHA512},
+		"EdDSA": {Name: "EdDSA", KeyType: "OKP", TokenHash: crypto.SHA512},
+		"HS256": {Name: "HS256", KeyType: "oct", Symmetric: true, TokenHash: crypto.SHA256},
+	} {
+		got, ok := jwtverify.LookupAlgorithm(name)
+		if !ok || got != want {
+			t.Errorf("LookupAlgorithm(%q) = %+v %v, want %+v", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"none", "None", "RS1", "rs256", "", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"} {
+		if _, ok := jwtverify.LookupAlgorithm(name); ok {
+			t.Errorf("LookupAlgorithm(%q) found", name)
+		}
 	}
 }

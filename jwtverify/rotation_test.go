@@ -62,7 +62,7 @@ func TestRemoteKeysCooldownAfterUnknownKid(t *testing.T) {
 	}
 	for i := 0; i < 3; i++ {
 		err := r.verify(t, r.iss.Mint(claims(), jwttest.WithHeader("kid", "nobody")))
-		if !errors.Is(err, jwtverify.ErrUnknownKey) || errors.Is(err, jwtverify.ErrKeySource) {
+		if !errors.Is(err, jwtverify.ErrUnknownKey) || errors.Is(err, jwtverify.ErrUnavailable) {
 			t.Fatalf("err = %v, want ErrUnknownKey only", err)
 		}
 	}
@@ -97,8 +97,8 @@ func TestRemoteKeysOutageIsNotABadToken(t *testing.T) {
 		}
 		r.settle()
 		err := r.verify(t, fresh)
-		if !errors.Is(err, jwtverify.ErrKeySource) {
-			t.Fatalf("round %d: new kid during the outage: err = %v, want ErrKeySource", i, err)
+		if !errors.Is(err, jwtverify.ErrUnavailable) {
+			t.Fatalf("round %d: new kid during the outage: err = %v, want ErrUnavailable", i, err)
 		}
 		if errors.Is(err, jwtverify.ErrUnknownKey) {
 			t.Fatalf("round %d: outage reported as an unknown key: %v", i, err)

@@ -80,9 +80,11 @@ func (t *Token) IssuedAt() time.Time { return t.iat }
 // Claim returns a copy of the raw JSON of one claim.
 func (t *Token) Claim(name string) (json.RawMessage, bool) { return find(t.claims, name) }
 
-// String returns a string claim; ok is false when the claim is absent or not a
-// JSON string.
-func (t *Token) String(name string) (string, bool) {
+// StringClaim returns a string claim; ok is false when the claim is absent or
+// not a JSON string.
+//
+//	email, ok := tok.StringClaim("email")
+func (t *Token) StringClaim(name string) (string, bool) {
 	raw, ok := t.Claim(name)
 	if !ok {
 		return "", false
@@ -153,7 +155,7 @@ func foldDuplicates(doc []byte) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+			return fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 		}
 		top := len(stack) - 1
 		switch tok := tok.(type) {

@@ -23,15 +23,23 @@ const (
 	DefaultCacheSize    = 1024
 )
 
-// Config says what a valid token is. Its zero value is the strict default: RS256
-// only, exp required, 30 s leeway, tokens up to 16 KiB, a 1024-entry cache. Issuer
-// and Audience are not checked when empty; set them for any real use.
+// Config says what a valid token is. Beyond Issuer and Audience, which are
+// required, its zero value is the strict default: RS256 only, exp required,
+// 30 s leeway, tokens up to 16 KiB, a 1024-entry cache.
 type Config struct {
-	// Issuer is compared exactly with iss; a token without iss fails. "" skips.
+	// Issuer is compared exactly with iss; a token without iss fails.
+	// Required: New refuses an empty Issuer unless AnyIssuer is set.
 	Issuer string
-	// Audience lists acceptable audiences: aud (a string or an array) must name at
-	// least one. Empty skips the check.
+	// AnyIssuer accepts tokens of any issuer (or none). Only for a key source
+	// that belongs to one issuer alone; default false.
+	AnyIssuer bool
+	// Audience lists acceptable audiences: aud (a string or an array) must name
+	// at least one. Required: New refuses an empty Audience unless AnyAudience
+	// is set.
 	Audience []string
+	// AnyAudience accepts tokens of any audience (or none), like go-oidc's
+	// SkipClientIDCheck. Default false.
+	AnyAudience bool
 	// Algorithms is the allowlist of JWA names (default ["RS256"]). "none" is never
 	// accepted; HS256/384/512 only verify with a symmetric key (NewHMACKey), never
 	// with a public key.
@@ -40,8 +48,9 @@ type Config struct {
 	// XML-DSig URI "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" to "RS256".
 	// It is a fixed table: the header never names an algorithm freely.
 	AlgorithmAliases map[string]string
-	// Leeway is the clock skew allowed on exp, nbf and iat (default 30 s; negative
-	// means none).
+	// Leeway is the clock skew allowed on exp, nbf and iat: 0 means the default
+	// 30 s, a negative value means none. (oidc.Config.Leeway follows the same
+	// rule.)
 	Leeway time.Duration
 	// MaxTokenSize bounds the compact token in bytes (default 16 KiB).
 	MaxTokenSize int
@@ -91,6 +100,15 @@ type Verifier struct {
 func New(src KeySource, cfg Config) (*Verifier, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: nil KeySource", ErrConfig)
+	}
+	if cfg.Issuer == "" && !cfg.AnyIssuer {
+		return nil, fmt.Errorf("%w: Issuer is empty; set it, or set AnyIssuer to accept every issuer", ErrConfig)
+	}
+	if len(cfg.Audience) == 0 && !cfg.AnyAudience {
+		return nil, fmt.Errorf("%w: Audience is empty; set it, or set AnyAudience to accept every audience", ErrConfig)
+	}
+	if slices.Contains(cfg.Audience, "") {
+		return nil, fmt.Errorf("%w: empty string in Audience", ErrConfig)
 	}
 	v := &Verifier{
 		src:      src,
@@ -290,10 +308,10 @@ func (v *Verifier) key(ctx context.Context, kid string, a algorithm) (*preparedK
 	}
 	set, rerr := v.refresher.Refresh(ctx)
 	if rerr != nil {
-		return nil, fmt.Errorf("%w: refresh for kid %s: %w", ErrKeySource, quote(kid), rerr)
+		return nil, fmt.Errorf("%w: refresh for kid %s: %w", ErrUnavailable, quote(kid), rerr)
 	}
 	if set == nil {
-		return nil, fmt.Errorf("%w: refresh for kid %s returned no key set", ErrKeySource, quote(kid))
+		return nil, fmt.Errorf("%w: refresh for kid %s returned no key set", ErrUnavailable, quote(kid))
 	}
 	return v.indexOf(set).lookup(kid, a)
 }
@@ -302,13 +320,13 @@ func (v *Verifier) key(ctx context.Context, kid string, a algorithm) (*preparedK
 func (v *Verifier) index(ctx context.Context) (*keyIndex, error) {
 	set, err := v.src.Keys(ctx)
 	if err != nil {
-		if errors.Is(err, ErrKeySource) {
+		if errors.Is(err, ErrUnavailable) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: %w", ErrKeySource, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if set == nil {
-		return nil, fmt.Errorf("%w: source returned no key set", ErrKeySource)
+		return nil, fmt.Errorf("%w: source returned no key set", ErrUnavailable)
 	}
 	return v.indexOf(set), nil
 }
@@ -345,10 +363,10 @@ func (v *Verifier) checkClaims(t *Token) error {
 	if t.hasIat && now.Add(v.leeway).Before(t.iat) {
 		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
 	}
-	if v.issuer != "" && t.iss != v.issuer {
+	if v.issuer != "" && t.iss != v.issuer { // "" only with AnyIssuer
 		return fmt.Errorf("%w: %s", ErrIssuer, quote(t.iss))
 	}
-	if len(v.audience) > 0 && !anyIn(t.aud, v.audience) {
+	if len(v.audience) > 0 && !anyIn(t.aud, v.audience) { // empty only with AnyAudience
 		return fmt.Errorf("%w: %s", ErrAudience, quoteAll(t.aud))
 	}
 	return nil

@@ -47,7 +47,7 @@ func ParseRSAKeyValue(doc []byte) (*rsa.PublicKey, error) {
 	}
 	pub := &rsa.PublicKey{N: n, E: int(e.Int64())}
 	if err := checkRSA(pub); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrWeakKey, err)
+		return nil, fmt.Errorf("%w: %w", ErrWeakKey, err)
 	}
 	return pub, nil
 }
@@ -66,7 +66,7 @@ func rsaKeyValueParts(doc []byte) (mod, exp []byte, err error) {
 			break
 		}
 		if terr != nil {
-			return nil, nil, fmt.Errorf("%w: RSAKeyValue: %v", ErrMalformed, terr)
+			return nil, nil, fmt.Errorf("%w: RSAKeyValue: %w", ErrMalformed, terr)
 		}
 		switch t := tok.(type) {
 		case xml.Directive, xml.ProcInst:
@@ -119,8 +119,11 @@ func rsaKeyValueParts(doc []byte) (mod, exp []byte, err error) {
 func xmlBase64Int(text []byte, name string) (*big.Int, error) {
 	clean := strings.Join(strings.Fields(string(text)), "")
 	b, err := base64.StdEncoding.Strict().DecodeString(clean)
-	if err != nil || len(b) == 0 {
-		return nil, fmt.Errorf("%w: RSAKeyValue %s is not standard base64", ErrMalformed, quote(name))
+	if err != nil {
+		return nil, fmt.Errorf("%w: RSAKeyValue %s is not standard base64: %w", ErrMalformed, quote(name), err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w: RSAKeyValue %s is empty", ErrMalformed, quote(name))
 	}
 	return new(big.Int).SetBytes(b), nil
 }

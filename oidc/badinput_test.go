@@ -13,7 +13,7 @@ import (
 )
 
 // TestBadInput runs one login per attack against the fake ProConnect over HTTP
-// and asserts the sentinel that OnError received and that no session was made.
+// and asserts the sentinel that ErrorHandler received and that no session was made.
 func TestBadInput(t *testing.T) {
 	fake := oidctest.Start(t, oidctest.Config{})
 	login := func(t *testing.T, a *app, b *browser) { b.follow(a.srv.URL+"/login?return_to=/private/", "") }
@@ -105,7 +105,7 @@ func TestBadInput(t *testing.T) {
 		{name: "access denied", faults: oidctest.Faults{AccessDenied: true}, want: []error{oidc.ErrProvider}},
 		{name: "token endpoint down", faults: oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathToken}}, want: []error{oidc.ErrUnavailable}},
 		{name: "JWKS down", faults: oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathJWKS}},
-			want: []error{oidc.ErrIDToken, oidc.ErrUnavailable, jwtverify.ErrKeySource}},
+			want: []error{oidc.ErrIDToken, oidc.ErrUnavailable, jwtverify.ErrUnavailable}},
 		{name: "userinfo slow", faults: oidctest.Faults{Delay: 5 * time.Second, Endpoints: []string{oidctest.PathUserInfo}},
 			tune: func(c *oidc.Config) {
 				c.HTTPClient = &http.Client{Timeout: 100 * time.Millisecond, Transport: c.HTTPClient.Transport}

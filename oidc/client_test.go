@@ -313,9 +313,9 @@ func TestStringList(t *testing.T) {
 	}
 }
 
-// TestDefaultOnError checks the default error page: never 500, never the error
+// TestDefaultErrorHandler checks the default error page: never 500, never the error
 // text.
-func TestDefaultOnError(t *testing.T) {
+func TestDefaultErrorHandler(t *testing.T) {
 	fake := oidctest.Start(t, oidctest.Config{})
 	for _, tc := range []struct {
 		name   string

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"time"
+
+	"github.com/sesame-go/sesame/jwtverify"
 )
 
 // Host is a ProConnect deployment; its issuer is https://<host>/api/v2.
@@ -99,7 +101,8 @@ type Config struct {
 	// JWKS, token, userinfo); default 1 MiB.
 	MaxBodySize int64
 
-	// Leeway is the clock skew allowed on exp and iat; default 30 s.
+	// Leeway is the clock skew allowed on exp and iat: 0 means the default
+	// 30 s, a negative value means none (jwtverify.Config's rule).
 	Leeway time.Duration
 
 	// Now returns the current time; default time.Now.
@@ -112,7 +115,6 @@ type Config struct {
 // Defaults applied by normalize.
 const (
 	defaultMaxBody  = 1 << 20
-	defaultLeeway   = 30 * time.Second
 	defaultTimeout  = 10 * time.Second
 	defaultCooldown = 30 * time.Second
 )
@@ -163,9 +165,8 @@ func (cfg Config) normalize() (Config, error) {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = defaultMaxBody
 	}
-	if cfg.Leeway <= 0 {
-		cfg.Leeway = defaultLeeway
-	}
+	// Leeway: jwtverify's rule (0: the default 30 s; negative: none), passed
+	// through as is.
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -188,18 +189,20 @@ func normalizeScopes(scopes []string) []string {
 	return out
 }
 
-// checkAlgorithms refuses unknown algorithms, "none", and HS256 mixed with
-// asymmetric ones.
+// checkAlgorithms refuses what jwtverify does not implement, "none", and HS256
+// mixed with asymmetric algorithms or other HMACs (ProConnect registers HS256
+// keyed by the client secret, or asymmetric ones).
 func checkAlgorithms(algs []string) error {
 	hs := false
-	for _, a := range algs {
-		switch a {
-		case "ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA":
-		case "HS256":
-			hs = true
-		default:
-			return fmt.Errorf("%w: algorithm %q is not supported", ErrConfig, a)
+	for _, name := range algs {
+		a, ok := jwtverify.LookupAlgorithm(name)
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: algorithm %q is not supported", ErrConfig, name)
+		case a.Symmetric && name != "HS256":
+			return fmt.Errorf("%w: algorithm %q is not supported (HS256 is the only HMAC)", ErrConfig, name)
 		}
+		hs = hs || a.Symmetric
 	}
 	if hs && len(algs) > 1 {
 		return fmt.Errorf("%w: HS256 cannot be mixed with other algorithms", ErrConfig)

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/sesame-go/sesame/internal/ratelog"
+	"github.com/sesame-go/sesame/jwtverify"
 )
 
 // HandlerConfig wires the login and logout handlers into an app. OnLogin is
@@ -15,13 +18,13 @@ type HandlerConfig struct {
 	Flows FlowStore
 	// FlowKey is the 32-byte key of the default CookieFlowStore.
 	FlowKey []byte
-	// InsecureCookies makes the default CookieFlowStore work over plain http
+	// InsecureCookie makes the default CookieFlowStore work over plain http
 	// (local development only).
-	InsecureCookies bool
+	InsecureCookie bool
 
 	// OnLogin establishes the app's session for a verified login (the session
 	// package plugs in here). The handler then redirects to Login.ReturnTo; an
-	// error goes to OnError instead.
+	// error goes to ErrorHandler instead.
 	OnLogin func(w http.ResponseWriter, r *http.Request, l *Login) error
 	// LoggedIn tells RequireLogin whether the request has a session; default:
 	// never (every request is sent to login).
@@ -34,15 +37,18 @@ type HandlerConfig struct {
 	// OnSilentLoginFailed answers a prompt=none login that ProConnect answered
 	// with login_required; default: 303 to the return path, still logged out.
 	OnSilentLoginFailed func(w http.ResponseWriter, r *http.Request, returnTo string)
-	// OnError answers every failed login or logout (bad state, ProConnect error
+	// ErrorHandler answers every failed login or logout (bad state, ProConnect error
 	// such as access_denied as a *ProviderError, invalid token, …); default: a
 	// short plain-text page with 400, 403 for provider errors, 503 when ProConnect
 	// is unreachable. Never 500, never the internal error text.
-	OnError func(w http.ResponseWriter, r *http.Request, err error)
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// AuthOptions adds options to each login request (e.g. WithPrompt(PromptNone)
 	// for some requests); default none.
 	AuthOptions func(r *http.Request) []AuthOption
-	// Logger receives one line per failure; nil discards.
+	// Logger receives one Info line per refused login or logout (the reason,
+	// the failed check and the client address; never a token or code), at
+	// most 10 a second with bursts of 20 (the next line says how many were
+	// left out), and one Debug line per login; nil discards.
 	Logger *slog.Logger
 }
 
@@ -50,9 +56,10 @@ type HandlerConfig struct {
 // (at the RedirectURL path), Logout and LogoutCallback (at the
 // PostLogoutRedirectURL path), and wrap protected routes in RequireLogin.
 type Handlers struct {
-	c    *Client
-	cfg  HandlerConfig
-	csrf *http.CrossOriginProtection // refuses cross-origin logout POSTs
+	c       *Client
+	cfg     HandlerConfig
+	limiter *ratelog.Limiter
+	csrf    *http.CrossOriginProtection // refuses cross-origin logout POSTs
 }
 
 // NewHandlers checks cfg and returns the handlers.
@@ -61,7 +68,7 @@ func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
 		return nil, fmt.Errorf("%w: a Client and HandlerConfig.OnLogin are required", ErrConfig)
 	}
 	if cfg.Flows == nil {
-		s, err := NewCookieFlowStore(CookieFlowStoreConfig{Key: cfg.FlowKey, InsecureCookie: cfg.InsecureCookies, Now: c.cfg.Now})
+		s, err := NewCookieFlowStore(CookieFlowStoreConfig{Key: cfg.FlowKey, InsecureCookie: cfg.InsecureCookie, Now: c.cfg.Now})
 		if err != nil {
 			return nil, err
 		}
@@ -80,11 +87,11 @@ func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
 	if cfg.OnSilentLoginFailed == nil {
 		cfg.OnSilentLoginFailed = func(w http.ResponseWriter, r *http.Request, to string) { http.Redirect(w, r, to, http.StatusSeeOther) }
 	}
-	if cfg.OnError == nil {
-		cfg.OnError = defaultOnError
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = defaultErrorHandler
 	}
 	cfg.Logger = orDiscard(cfg.Logger)
-	return &Handlers{c: c, cfg: cfg, csrf: http.NewCrossOriginProtection()}, nil
+	return &Handlers{c: c, cfg: cfg, limiter: ratelog.New(0, 0), csrf: http.NewCrossOriginProtection()}, nil
 }
 
 // Login starts a login: GET /login?return_to=/path redirects to ProConnect. A
@@ -98,7 +105,7 @@ func (h *Handlers) Login() http.Handler {
 		}
 		to, err := SafeReturnPath(r.URL.Query().Get("return_to"))
 		if err != nil {
-			h.cfg.Logger.WarnContext(r.Context(), "oidc: return_to refused", "err", err)
+			h.limiter.Log(r.Context(), h.cfg.Logger, slog.LevelInfo, "oidc: return_to refused", "reason", Reason(err), "client", r.RemoteAddr)
 			to = "/"
 		}
 		h.startLogin(w, r, to)
@@ -131,7 +138,7 @@ func (h *Handlers) redirectWithFlow(w http.ResponseWriter, r *http.Request, u st
 
 // Callback completes a login at the RedirectURL: it takes the flow of the state
 // (once), then calls OnLogin and redirects to the return path, or hands the
-// failure to OnSilentLoginFailed or OnError. The agent is never logged in on
+// failure to OnSilentLoginFailed or ErrorHandler. The agent is never logged in on
 // failure.
 func (h *Handlers) Callback() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +163,7 @@ func (h *Handlers) Callback() http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		h.cfg.Logger.InfoContext(r.Context(), "oidc: login", "sub", l.Agent.Sub, "acr", l.IDToken.ACR)
+		h.cfg.Logger.DebugContext(r.Context(), "oidc: login", "sub", l.Agent.Sub, "acr", l.IDToken.ACR, "client", r.RemoteAddr)
 		http.Redirect(w, r, l.ReturnTo, http.StatusSeeOther)
 	})
 }
@@ -173,7 +180,7 @@ func (h *Handlers) Logout() http.Handler {
 			return
 		}
 		if err := h.csrf.Check(r); err != nil {
-			h.cfg.Logger.WarnContext(r.Context(), "oidc: cross-origin logout refused", "err", err)
+			h.limiter.Log(r.Context(), h.cfg.Logger, slog.LevelInfo, "oidc: cross-origin logout refused", "client", r.RemoteAddr, "err", err)
 			http.Error(w, "cross-origin request refused", http.StatusForbidden)
 			return
 		}
@@ -222,15 +229,33 @@ func (h *Handlers) RequireLogin(next http.Handler) http.Handler {
 	})
 }
 
-// fail logs err and hands it to OnError.
+// fail logs err (at Info, rate-limited: an attack does not flood the log) and
+// hands it to ErrorHandler.
 func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.cfg.Logger.WarnContext(r.Context(), "oidc: login or logout failed", "err", err)
-	h.cfg.OnError(w, r, err)
+	h.limiter.Log(r.Context(), h.cfg.Logger, slog.LevelInfo, "oidc: login or logout refused",
+		"reason", Reason(err), "check", jwtverify.Reason(err), "client", r.RemoteAddr, "err", err)
+	h.cfg.ErrorHandler(w, r, err)
 }
 
-// defaultOnError answers with a status chosen by the error's kind and a generic
+// Reason names the sentinel of this package err wraps, for logs and metrics
+// ("oidc: invalid state"), or "other".
+func Reason(err error) string {
+	for _, s := range []error{
+		ErrMixUp, ErrState, ErrFlowCorrupt, ErrProvider, ErrLoginRequired, ErrBusy, ErrUnavailable,
+		ErrIssuerMismatch, ErrEndpoint, ErrDiscovery, ErrTooLarge, ErrTokenEndpoint, ErrNonce,
+		ErrAuthorizedParty, ErrAtHash, ErrACR, ErrIDToken, ErrSubject, ErrUserInfo, ErrRedirect,
+		ErrOption, ErrNoRefreshToken, ErrConfig,
+	} {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return "other"
+}
+
+// defaultErrorHandler answers with a status chosen by the error's kind and a generic
 // text.
-func defaultOnError(w http.ResponseWriter, _ *http.Request, err error) {
+func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrBusy):
 		http.Error(w, "ProConnect is unavailable, try again later", http.StatusServiceUnavailable)

@@ -87,7 +87,7 @@ func newApp(t *testing.T, fake *oidctest.Server, tune func(*oidc.Config)) *app {
 			a.mu.Unlock()
 			http.Redirect(w, r, to, http.StatusSeeOther)
 		},
-		OnError: func(w http.ResponseWriter, r *http.Request, err error) {
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			a.mu.Lock()
 			a.errs = append(a.errs, err)
 			a.mu.Unlock()
@@ -137,7 +137,7 @@ func (a *app) session(r *http.Request) *oidc.Login {
 	return a.sessions[c.Value]
 }
 
-// lastErr returns the last error OnError received.
+// lastErr returns the last error ErrorHandler received.
 func (a *app) lastErr() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()

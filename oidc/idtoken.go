@@ -2,14 +2,11 @@ package oidc
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"slices"
 	"time"
 
@@ -215,19 +212,14 @@ func (c *Client) checkAZP(aud []string, azp string) error {
 }
 
 // checkAtHash compares at_hash with the left half of the access token's hash
-// under the hash of alg (OpenID Connect Core 3.1.3.6).
+// under the hash of alg (OpenID Connect Core 3.1.3.6), as jwtverify's algorithm
+// table gives it.
 func checkAtHash(alg, accessToken, atHash string) error {
-	var h hash.Hash
-	switch alg {
-	case "ES256", "RS256", "PS256", "HS256":
-		h = sha256.New()
-	case "ES384", "RS384", "PS384":
-		h = sha512.New384()
-	case "ES512", "RS512", "PS512", "EdDSA":
-		h = sha512.New()
-	default:
-		return fmt.Errorf("%w: %w: no at_hash rule for alg %q", ErrIDToken, ErrAtHash, alg)
+	a, ok := jwtverify.LookupAlgorithm(alg)
+	if !ok || !a.TokenHash.Available() {
+		return fmt.Errorf("%w: %w: no at_hash rule for alg %q", ErrIDToken, ErrAtHash, clip(alg, 64))
 	}
+	h := a.TokenHash.New()
 	h.Write([]byte(accessToken))
 	sum := h.Sum(nil)
 	want := base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
@@ -240,7 +232,7 @@ func checkAtHash(alg, accessToken, atHash string) error {
 // verifyErr wraps a jwtverify error under kind, adding ErrUnavailable when the
 // keys could not be fetched.
 func verifyErr(kind, err error) error {
-	if errors.Is(err, jwtverify.ErrKeySource) {
+	if errors.Is(err, jwtverify.ErrUnavailable) {
 		return fmt.Errorf("%w: %w: %w", kind, ErrUnavailable, err)
 	}
 	return fmt.Errorf("%w: %w", kind, err)

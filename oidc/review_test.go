@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -57,7 +59,7 @@ func TestProviderRedirects(t *testing.T) {
 	}{
 		{"discovery, other origin", oidctest.PathDiscovery, toEvil, http.StatusFound, false, []error{oidc.ErrDiscovery, oidc.ErrEndpoint}},
 		{"discovery, same origin", oidctest.PathDiscovery, sameOrigin, http.StatusFound, true, nil},
-		{"JWKS, other origin", oidctest.PathJWKS, toEvil, http.StatusFound, false, []error{oidc.ErrIDToken, jwtverify.ErrKeySource}},
+		{"JWKS, other origin", oidctest.PathJWKS, toEvil, http.StatusFound, false, []error{oidc.ErrIDToken, jwtverify.ErrUnavailable}},
 		{"JWKS, same origin", oidctest.PathJWKS, sameOrigin, http.StatusMovedPermanently, true, nil},
 		{"userinfo, other origin", oidctest.PathUserInfo, toEvil, http.StatusTemporaryRedirect, false, []error{oidc.ErrUserInfo, oidc.ErrEndpoint}},
 		{"userinfo, same origin", oidctest.PathUserInfo, sameOrigin, http.StatusTemporaryRedirect, true, nil},
@@ -185,7 +187,7 @@ func TestMixUpTwoProviders(t *testing.T) {
 				logins = append(logins, name+":"+l.Agent.Sub)
 				return nil
 			},
-			OnError: func(w http.ResponseWriter, r *http.Request, err error) {
+			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				mu.Lock()
 				defer mu.Unlock()
 				errs = append(errs, err)
@@ -288,3 +290,44 @@ func TestCompleteRefusesAnotherClientsFlow(t *testing.T) {
 		}
 	}
 }
+
+// TestHandlersLogRefusals: each refused callback is logged at Info with its
+// reason and client address, never the code or state; a flood is rate-limited;
+// a login is logged at Debug.
+func TestHandlersLogRefusals(t *testing.T) {
+	fake := oidctest.Start(t, oidctest.Config{})
+	var logs strings.Builder
+	var mu sync.Mutex
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
+	a := newApp(t, fake, nil)
+	key := make([]byte, 32)
+	h, err := oidc.NewHandlers(a.client, oidc.HandlerConfig{FlowKey: key, OnLogin: a.onLogin,
+		Logger: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := h.Callback()
+	start := time.Now()
+	for i := range 500 {
+		r := httptest.NewRequest(http.MethodGet, "/callback?code=secret-code-123&state=state-"+fmt.Sprint(i), nil)
+		r.RemoteAddr = "192.0.2.9:4000"
+		cb.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	limit := 20 + int(time.Since(start).Seconds()*10) + 1
+	if n := strings.Count(out, "\n"); n < 1 || n > limit {
+		t.Fatalf("%d lines for 500 refusals, want 1..%d", n, limit)
+	}
+	if !strings.Contains(out, `"level":"INFO"`) || !strings.Contains(out, `"reason":"oidc: invalid state"`) || !strings.Contains(out, `"client":"192.0.2.9:4000"`) {
+		t.Fatalf("refusal line lacks level, reason or client: %.300s", out)
+	}
+	if strings.Contains(out, "secret-code-123") {
+		t.Fatal("the code was logged")
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -27,7 +27,7 @@ func main() {
 func run(ctx context.Context) error {
 	const issuer, audience = "https://idp.demo.local", "demo-api"
 
-	idp, err := jwttest.NewIssuer()
+	idp, err := jwttest.New()
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func run(ctx context.Context) error {
 
 	// The same token with a forged subject fails closed, with a typed error.
 	claims["sub"] = "admin"
-	forged, _ := jwttest.NewIssuer()
+	forged, _ := jwttest.New()
 	_, err = v.Verify(ctx, forged.Mint(claims, jwttest.WithAlg("ES256")))
 	if !errors.Is(err, jwtverify.ErrSignature) {
 		return fmt.Errorf("a forged token was not refused as forged: %v", err)

@@ -44,7 +44,7 @@ func main() {
 	}
 	key := make([]byte, 32) // a real app loads it from its secrets, shared by its instances
 	_, _ = rand.Read(key)
-	a, err := app.New(app.Config{Client: client, FlowKey: key, InsecureCookies: true})
+	a, err := app.New(app.Config{Client: client, FlowKey: key, InsecureCookie: true})
 	if err != nil {
 		log.Fatal(err)
 	}

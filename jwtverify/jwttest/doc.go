@@ -3,7 +3,7 @@
 // public keys as a JWKS over HTTP or HTTPS, and builds deliberately broken
 // tokens for attack tests.
 //
-//	iss := jwttest.New(t)                 // keys rsa-1, ec-1, ed-1
+//	iss := jwttest.Start(t)                 // keys rsa-1, ec-1, ed-1
 //	srv := iss.Serve()                    // JWKS at srv.JWKSURL(), closed at cleanup
 //	tok := iss.Mint(jwttest.Claims("https://issuer.test", "alice", "my-api"))
 //	ecTok := iss.Mint(claims, jwttest.WithAlg("ES256"))
@@ -18,7 +18,11 @@
 //
 // Key generation costs about 100 ms, so share one Issuer between subtests.
 //
-// jwttest does not verify tokens, check claims or key sizes, and does not
-// import the jwtverify package: it is a test helper, never meant to issue
-// tokens in production.
+// For a handler behind jwtverify.Middleware, NewContext puts a verified token
+// in a request context in one line:
+//
+//	r = r.WithContext(jwttest.NewContext(t, r.Context(), map[string]any{"sub": "alice"}))
+//
+// Apart from NewContext, jwttest does not verify tokens or check claims or key
+// sizes: it is a test helper, never meant to issue tokens in production.
 package jwttest

@@ -1,19 +1,23 @@
 package jwttest_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"testing"
 	"time"
 
+	"github.com/sesame-go/sesame/jwtverify"
 	"github.com/sesame-go/sesame/jwtverify/jwttest"
 )
 
 // Mint a token and look inside it.
 func Example() {
-	iss, err := jwttest.NewIssuer()
+	iss, err := jwttest.New()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,7 +45,7 @@ func Example() {
 
 // Publish the keys over HTTP, as an identity provider would.
 func ExampleIssuer_Serve() {
-	iss, err := jwttest.NewIssuer()
+	iss, err := jwttest.New()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -71,4 +75,26 @@ func ExampleIssuer_Serve() {
 	// rsa-1 RS256 sig
 	// ec-1 ES256 sig
 	// ed-1 EdDSA sig
+}
+
+// Test a handler that sits behind jwtverify.Middleware, without keys or headers.
+func ExampleNewContext() {
+	orders := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := jwtverify.FromContext(r.Context())
+		if !tok.HasScopes("orders:read") {
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		fmt.Fprintf(w, "orders of %s", tok.Subject())
+	})
+	// An Example has no *testing.T: testing.Benchmark lends one. In a test, pass t.
+	testing.Benchmark(func(t *testing.B) {
+		r := httptest.NewRequest("GET", "/orders", nil).WithContext(context.Background())
+		r = r.WithContext(jwttest.NewContext(t, r.Context(), map[string]any{"sub": "alice", "scope": "orders:read"}))
+		rec := httptest.NewRecorder()
+		orders.ServeHTTP(rec, r)
+		fmt.Println(rec.Code, rec.Body.String())
+		t.SkipNow()
+	})
+	// Output: 200 orders of alice
 }

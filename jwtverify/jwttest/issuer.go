@@ -15,7 +15,7 @@ import (
 	"testing"
 )
 
-// Key ids of the default keys created by New and NewIssuer.
+// Key ids of the default keys created by Start and New.
 const (
 	KidRSA     = "rsa-1" // RSA-2048, alg RS256
 	KidEC      = "ec-1"  // P-256, alg ES256
@@ -25,7 +25,7 @@ const (
 // Issuer is a token issuer for tests: it holds signing keys, mints tokens and
 // publishes its public keys as a JWKS. It is safe for concurrent use.
 type Issuer struct {
-	tb testing.TB // nil for NewIssuer-made issuers
+	tb testing.TB // nil for issuers made by New
 
 	mu   sync.RWMutex
 	keys []*key          // insertion order: the newest key is last
@@ -38,15 +38,15 @@ type key struct {
 	alg     string
 	signer  crypto.Signer
 	family  family
-	managed bool // made by New or Rotate: a candidate default signing key
+	managed bool // made by Start, New or Rotate: a candidate default signing key
 }
 
-// New creates an issuer with fresh RSA-2048, P-256 and Ed25519 keys under the
+// Start creates an issuer with fresh RSA-2048, P-256 and Ed25519 keys under the
 // kids KidRSA, KidEC and KidEd25519; their public JWKs carry "kid", "alg" and
 // "use":"sig". Mint fails the test on error, and servers started with Serve or
 // ServeTLS are closed in tb.Cleanup. Key generation costs about 100 ms: share
 // one Issuer between subtests.
-func New(tb testing.TB) *Issuer {
+func Start(tb testing.TB) *Issuer {
 	tb.Helper()
 	i, err := newIssuer(tb)
 	if err != nil {
@@ -55,10 +55,10 @@ func New(tb testing.TB) *Issuer {
 	return i
 }
 
-// NewIssuer is New without a testing.TB, for benchmarks, examples and
+// New is Start without a testing.TB, for benchmarks, examples and
 // programs. Mint returns "" on error (use MintE to see it), and the caller
 // closes the servers it starts.
-func NewIssuer() (*Issuer, error) {
+func New() (*Issuer, error) {
 	return newIssuer(nil)
 }
 
@@ -142,7 +142,7 @@ func (i *Issuer) RemoveKey(kid string) {
 // Rotate replaces the key kid with a fresh key of the same type and size under
 // a new kid ("rsa-1" becomes "rsa-2"), removes the old key from the published
 // JWKS and returns the new kid. Mint without WithKid then uses the new key. On
-// error (unknown kid) Rotate fails the test, or returns "" for NewIssuer-made
+// error (unknown kid) Rotate fails the test, or returns "" for New-made
 // issuers; RotateE returns the error.
 func (i *Issuer) Rotate(kid string) string {
 	newKid, err := i.RotateE(kid)

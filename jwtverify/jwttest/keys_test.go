@@ -28,7 +28,7 @@ func kids(t *testing.T, set jwk.Set) []string {
 }
 
 func TestPublicJWKS(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	set := iss.PublicJWKS()
 	want := []struct{ kid, alg string }{{jwttest.KidRSA, "RS256"}, {jwttest.KidEC, "ES256"}, {jwttest.KidEd25519, "EdDSA"}}
 	if set.Len() != len(want) {
@@ -66,7 +66,7 @@ func mustKey(t *testing.T, set jwk.Set, n int) jwk.Key {
 }
 
 func TestPublicKeyPEM(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	for _, kid := range []string{jwttest.KidRSA, jwttest.KidEC, jwttest.KidEd25519} {
 		block, rest := pem.Decode(iss.PublicKeyPEM(kid))
 		if block == nil || block.Type != "PUBLIC KEY" || len(rest) != 0 {
@@ -86,7 +86,7 @@ func TestPublicKeyPEM(t *testing.T) {
 }
 
 func TestAddRemoveKey(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	weak, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +134,7 @@ func TestAddRemoveKey(t *testing.T) {
 }
 
 func TestRotate(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	oldPub := iss.PublicKey(jwttest.KidRSA)
 	if kid := iss.Rotate(jwttest.KidRSA); kid != "rsa-2" {
 		t.Fatalf("Rotate = %q, want rsa-2", kid)

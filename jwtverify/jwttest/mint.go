@@ -52,7 +52,7 @@ func WithoutTyp() Option { return WithoutHeader("typ") }
 // Mint signs claims, marshalled by encoding/json, and returns the compact
 // token. The header is {"alg","kid","typ":"JWT"}; without WithKid the key is
 // the newest one of the type alg needs. On error Mint fails the test for
-// issuers made by New and returns "" for those made by NewIssuer; MintE
+// issuers made by Start and returns "" for those made by New; MintE
 // returns the error, and is the form to use outside the test goroutine.
 func (i *Issuer) Mint(claims map[string]any, opts ...Option) string {
 	if i.tb != nil {

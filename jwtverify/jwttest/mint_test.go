@@ -15,7 +15,7 @@ import (
 )
 
 func TestMintVerifies(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	claims := map[string]any{"sub": "alice", "n": 1}
 	want, _ := json.Marshal(claims)
 	tests := []struct {
@@ -53,7 +53,7 @@ func TestMintVerifies(t *testing.T) {
 // The default algorithms verify against the published JWKS, which a verifier
 // uses with the JWK's own alg.
 func TestMintVerifiesWithJWKS(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		tok := iss.Mint(jwttest.Claims("i", "s"), jwttest.WithAlg(alg))
 		if _, err := jws.Verify([]byte(tok), jws.WithKeySet(iss.PublicJWKS())); err != nil {
@@ -65,7 +65,7 @@ func TestMintVerifiesWithJWKS(t *testing.T) {
 // ES256 and EdDSA signatures have the raw JWS form, checked with the standard
 // library alone.
 func TestSignatureFormats(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	es := iss.Mint(nil, jwttest.WithAlg("ES256"))
 	sig := segment(t, es, 2)
 	if len(sig) != 64 {
@@ -85,7 +85,7 @@ func TestSignatureFormats(t *testing.T) {
 }
 
 func TestMintHeaderOptions(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	tests := []struct {
 		name   string
 		opts   []jwttest.Option
@@ -113,7 +113,7 @@ func TestMintHeaderOptions(t *testing.T) {
 }
 
 func TestMintErrors(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	tests := []struct {
 		name   string
 		claims map[string]any
@@ -149,14 +149,14 @@ func (f *fatalTB) Fatal(...any) { f.fatals++ }
 
 func TestMintFailure(t *testing.T) {
 	tb := &fatalTB{TB: t}
-	if tok := jwttest.New(tb).Mint(nil, jwttest.WithKid("nope")); tok != "" || tb.fatals != 1 {
+	if tok := jwttest.Start(tb).Mint(nil, jwttest.WithKid("nope")); tok != "" || tb.fatals != 1 {
 		t.Errorf("New issuer: Mint = %q with %d Fatal calls, want \"\" and 1", tok, tb.fatals)
 	}
-	iss, err := jwttest.NewIssuer()
+	iss, err := jwttest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok := iss.Mint(nil, jwttest.WithKid("nope")); tok != "" {
-		t.Errorf("NewIssuer issuer: Mint = %q, want \"\"", tok)
+		t.Errorf("New issuer: Mint = %q, want \"\"", tok)
 	}
 }

@@ -39,7 +39,7 @@ func TestRaw(t *testing.T) {
 }
 
 func TestSignRaw(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	header := []byte(`{"alg":"none","alg":"RS256","kid":"rsa-1"}`)
 	payload := []byte(`{"sub":"alice","sub":"admin"}`)
 	tok, err := iss.SignRaw(jwttest.KidRSA, "RS256", header, payload)
@@ -76,7 +76,7 @@ func TestSignRaw(t *testing.T) {
 }
 
 func TestSignHMAC(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	secret := iss.PublicKeyPEM(jwttest.KidRSA)
 	header, payload := []byte(`{"alg":"HS256","kid":"rsa-1"}`), []byte(`{"sub":"admin"}`)
 	tok, err := jwttest.SignHMAC("HS256", secret, header, payload)

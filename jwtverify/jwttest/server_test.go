@@ -30,7 +30,7 @@ func get(t *testing.T, client *http.Client, url string) (*http.Response, []byte)
 }
 
 func TestServe(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	for _, tls := range []bool{false, true} {
 		srv := iss.Serve()
 		if tls {
@@ -65,7 +65,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeShowsRotation(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	srv := iss.Serve()
 	iss.Rotate(jwttest.KidEC)
 	_, body := get(t, srv.Client, srv.JWKSURL())
@@ -79,7 +79,7 @@ func TestServeShowsRotation(t *testing.T) {
 }
 
 func TestServerOverrides(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	srv := iss.Serve()
 	_, jwks := get(t, srv.Client, srv.JWKSURL())
 	teapot := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -136,7 +136,7 @@ func waitFetches(srv *jwttest.Server, n int64) {
 }
 
 func TestServerDelay(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	srv := iss.Serve()
 	srv.SetDelay(time.Millisecond)
 	if resp, body := get(t, srv.Client, srv.JWKSURL()); resp.StatusCode != http.StatusOK || len(body) == 0 {
@@ -178,7 +178,7 @@ func TestServerDelay(t *testing.T) {
 
 // Minting, rotating and serving at once is free of data races.
 func TestConcurrentUse(t *testing.T) {
-	iss := jwttest.New(t)
+	iss := jwttest.Start(t)
 	srv := iss.Serve()
 	var wg sync.WaitGroup
 	for range 4 {

@@ -124,7 +124,7 @@ func start(cfg Config, listen func(http.Handler) *httptest.Server) (*Server, err
 	if err != nil {
 		return nil, err
 	}
-	keys, err := jwttest.NewIssuer()
+	keys, err := jwttest.New()
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,8 @@ type Config struct {
 	Client *oidc.Client
 	// FlowKey is the 32-byte key of the login flow cookies.
 	FlowKey []byte
-	// InsecureCookies allows plain http on localhost (no Secure, no __Host-).
-	InsecureCookies bool
+	// InsecureCookie allows plain http on localhost (no Secure, no __Host-).
+	InsecureCookie bool
 }
 
 // App is the example's http.Handler.
@@ -36,12 +36,12 @@ type App struct {
 
 // New wires the routes.
 func New(cfg Config) (*App, error) {
-	a := &App{mux: http.NewServeMux(), cookie: "__Host-example", insecure: cfg.InsecureCookies, sessions: map[string]*oidc.Login{}}
-	if cfg.InsecureCookies {
+	a := &App{mux: http.NewServeMux(), cookie: "__Host-example", insecure: cfg.InsecureCookie, sessions: map[string]*oidc.Login{}}
+	if cfg.InsecureCookie {
 		a.cookie = "example"
 	}
 	h, err := oidc.NewHandlers(cfg.Client, oidc.HandlerConfig{
-		FlowKey: cfg.FlowKey, InsecureCookies: cfg.InsecureCookies,
+		FlowKey: cfg.FlowKey, InsecureCookie: cfg.InsecureCookie,
 		OnLogin: a.onLogin, LoggedIn: func(r *http.Request) bool { return a.session(r) != nil },
 		OnLogout: a.onLogout,
 	})
