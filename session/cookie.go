@@ -77,7 +77,13 @@ func (m *Manager) setCookie(h http.Header, id string, maxAge time.Duration) {
 	h.Add("Set-Cookie", b.String())
 	// A shared cache must not hand this Set-Cookie to another visitor: Vary
 	// alone does not stop it for visitors that, like the first, send no cookie.
-	h.Add("Cache-Control", `no-cache="Set-Cookie"`)
+	// One Cache-Control field: a handler's no-store already covers it.
+	switch cc := h.Get("Cache-Control"); {
+	case cc == "":
+		h.Set("Cache-Control", `no-cache="Set-Cookie"`)
+	case !strings.Contains(cc, "no-store") && !strings.Contains(cc, "Set-Cookie"):
+		h.Set("Cache-Control", cc+`, no-cache="Set-Cookie"`)
+	}
 	h.Add("Vary", "Cookie")
 }
 

@@ -63,6 +63,28 @@ func TestSessionLifecycle(t *testing.T) {
 		t.Fatalf("first login: %s", body)
 	}
 	first := sessionID()
+	// The callback's answer carries one Cache-Control field (oidc's no-store;
+	// the session cookie adds none beside it).
+	nf := &http.Client{Jar: jar, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp0, err := nf.Get(srv.URL + "/auth/login?return_to=/private/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp0.Body.Close()
+	resp0, err = nf.Get(resp0.Header.Get("Location")) // the fake's authorize, logging in at once
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp0.Body.Close()
+	resp0, err = nf.Get(resp0.Header.Get("Location")) // the callback
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp0.Body.Close()
+	if cc := resp0.Header.Values("Cache-Control"); resp0.StatusCode != http.StatusSeeOther || len(cc) != 1 || cc[0] != "no-store" {
+		t.Fatalf("callback: %d, Cache-Control %q, want 303 and one no-store", resp0.StatusCode, cc)
+	}
+	first = sessionID()
 	get(srv.URL + "/auth/login?return_to=/private/")
 	second := sessionID()
 	if first == "" || second == "" || first == second {
