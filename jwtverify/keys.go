@@ -21,6 +21,8 @@ import (
 // A source must return a new jwk.Set when its keys change and never mutate a set
 // it has returned: the Verifier prepares each set once and remembers it by identity.
 type KeySource interface {
+	// Keys returns the current key set. An error means the source is down
+	// (the Verifier answers ErrUnavailable), never that a token is bad.
 	Keys(ctx context.Context) (jwk.Set, error)
 }
 
@@ -28,6 +30,8 @@ type KeySource interface {
 // names an unknown kid. Implementations rate-limit themselves (RemoteKeys allows
 // one refetch per RefreshCooldown).
 type Refresher interface {
+	// Refresh returns a key set fetched again if the source allows it now, or
+	// the current one; an error means the source is down.
 	Refresh(ctx context.Context) (jwk.Set, error)
 }
 

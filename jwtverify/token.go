@@ -16,8 +16,12 @@ import (
 // Header is the part of a verified token's JOSE header that callers need. Other
 // header fields are available through Token.HeaderField.
 type Header struct {
-	Alg string // as written in the token (before any alias was applied)
+	// Alg is the algorithm as written in the token (before any alias was
+	// applied), one of Config.Algorithms or its aliases.
+	Alg string
+	// Kid is the key id the token names ("" when it names none).
 	Kid string
+	// Typ is the media type of the token ("JWT", "at+jwt", …; "" when absent).
 	Typ string
 }
 

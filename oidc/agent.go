@@ -10,25 +10,42 @@ import (
 // the scope of the same name (chorusdt fills both ChorusDT fields, phone fills
 // PhoneNumber); JSON tags are ProConnect's spellings.
 type Agent struct {
-	Sub                 string     `json:"sub"`
-	Email               string     `json:"email,omitempty"`
-	GivenName           string     `json:"given_name,omitempty"`
-	UsualName           string     `json:"usual_name,omitempty"`
-	UID                 string     `json:"uid,omitempty"`
-	SIRET               string     `json:"siret,omitempty"`
-	SIREN               string     `json:"siren,omitempty"`
-	OrganizationalUnit  string     `json:"organizational_unit,omitempty"`
-	BelongingPopulation string     `json:"belonging_population,omitempty"`
-	IdPID               string     `json:"idp_id,omitempty"`
-	IdPACR              string     `json:"idp_acr,omitempty"`
-	Roles               StringList `json:"roles,omitempty"`
-	OrganizationLabel   string     `json:"organization_label,omitempty"`
-	Groups              StringList `json:"groups,omitempty"`
+	// Sub is the agent's identifier (sub), equal to the ID token's.
+	Sub string `json:"sub"`
+	// Email is the professional email address (scope email).
+	Email string `json:"email,omitempty"`
+	// GivenName is the first names (scope given_name).
+	GivenName string `json:"given_name,omitempty"`
+	// UsualName is the usual last name (scope usual_name).
+	UsualName string `json:"usual_name,omitempty"`
+	// UID is the identity provider's own agent id (scope uid).
+	UID string `json:"uid,omitempty"`
+	// SIRET is the 14-digit establishment number (scope siret).
+	SIRET string `json:"siret,omitempty"`
+	// SIREN is the 9-digit company number (scope siren).
+	SIREN string `json:"siren,omitempty"`
+	// OrganizationalUnit is the agent's unit (scope organizational_unit).
+	OrganizationalUnit string `json:"organizational_unit,omitempty"`
+	// BelongingPopulation is the agent's population, e.g. agent, prestataire (scope belonging_population).
+	BelongingPopulation string `json:"belonging_population,omitempty"`
+	// IdPID identifies the identity provider the agent used (scope idp_id).
+	IdPID string `json:"idp_id,omitempty"`
+	// IdPACR is the acr the identity provider reported (scope idp_acr).
+	IdPACR string `json:"idp_acr,omitempty"`
+	// Roles lists the agent's roles (scope roles).
+	Roles StringList `json:"roles,omitempty"`
+	// OrganizationLabel names the organization (scope organization_label).
+	OrganizationLabel string `json:"organization_label,omitempty"`
+	// Groups lists the agent's groups (scope groups).
+	Groups StringList `json:"groups,omitempty"`
 	// Custom is the identity provider's free-form custom claim, as raw JSON.
-	Custom            json.RawMessage `json:"custom,omitempty"`
-	PhoneNumber       string          `json:"phone_number,omitempty"`
-	ChorusDTMatricule string          `json:"chorusdt:matricule,omitempty"`
-	ChorusDTSociete   string          `json:"chorusdt:societe,omitempty"`
+	Custom json.RawMessage `json:"custom,omitempty"`
+	// PhoneNumber is the professional phone number (scope phone).
+	PhoneNumber string `json:"phone_number,omitempty"`
+	// ChorusDTMatricule is the Chorus DT registration number (scope chorusdt).
+	ChorusDTMatricule string `json:"chorusdt:matricule,omitempty"`
+	// ChorusDTSociete is the Chorus DT company (scope chorusdt).
+	ChorusDTSociete string `json:"chorusdt:societe,omitempty"`
 
 	// IDToken holds the verified ID token claims of the same login.
 	IDToken *IDToken `json:"-"`

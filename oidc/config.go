@@ -43,9 +43,10 @@ type Config struct {
 	// Host selects a ProConnect deployment (Integration, Production, …).
 	Host Host
 
-	// ClientID and ClientSecret are the credentials given at registration. The
-	// secret is sent with client_secret_post, never in an Authorization header.
-	ClientID     string
+	// ClientID is the client identifier given at registration. Required.
+	ClientID string
+	// ClientSecret is the secret given at registration, sent with
+	// client_secret_post, never in an Authorization header. Required.
 	ClientSecret string
 
 	// RedirectURL is the registered callback URL (REDIRECT_URI).

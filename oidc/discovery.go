@@ -12,21 +12,41 @@ import (
 
 // Metadata is the part of ProConnect's discovery document
 // (/api/v2/.well-known/openid-configuration) the client uses.
+//
+// Every endpoint is checked to be an absolute https URL on the issuer's host.
 type Metadata struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	UserInfoEndpoint                  string   `json:"userinfo_endpoint"`
-	JWKSURI                           string   `json:"jwks_uri"`
-	EndSessionEndpoint                string   `json:"end_session_endpoint"`
-	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
-	ClaimsSupported                   []string `json:"claims_supported,omitempty"`
-	ACRValuesSupported                []string `json:"acr_values_supported,omitempty"`
-	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	// Issuer must equal the configured issuer exactly (else ErrIssuerMismatch).
+	Issuer string `json:"issuer"`
+	// AuthorizationEndpoint is where AuthURL sends the browser.
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	// TokenEndpoint receives the code exchange and refreshes.
+	TokenEndpoint string `json:"token_endpoint"`
+	// UserInfoEndpoint answers the agent's claims for an access token.
+	UserInfoEndpoint string `json:"userinfo_endpoint"`
+	// JWKSURI serves the keys of ID tokens and signed userinfo.
+	JWKSURI string `json:"jwks_uri"`
+	// EndSessionEndpoint is where LogoutURL sends the browser.
+	EndSessionEndpoint string `json:"end_session_endpoint"`
+	// ScopesSupported lists the scopes the provider knows (informative).
+	ScopesSupported []string `json:"scopes_supported,omitempty"`
+	// ClaimsSupported lists the claims the provider can return (informative).
+	ClaimsSupported []string `json:"claims_supported,omitempty"`
+	// ACRValuesSupported lists the acr values the provider knows (informative).
+	ACRValuesSupported []string `json:"acr_values_supported,omitempty"`
+	// IDTokenSigningAlgValuesSupported lists the ID token algorithms
+	// (informative: Config.Algorithms decides what is accepted).
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	// UserInfoSigningAlgValuesSupported lists the userinfo algorithms
+	// (informative).
 	UserInfoSigningAlgValuesSupported []string `json:"userinfo_signing_alg_values_supported,omitempty"`
+	// TokenEndpointAuthMethodsSupported lists the client authentication
+	// methods (Sesame uses client_secret_post).
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
-	ClaimsParameterSupported          bool     `json:"claims_parameter_supported,omitempty"`
+	// CodeChallengeMethodsSupported lists the PKCE methods (Sesame sends S256).
+	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported,omitempty"`
+	// ClaimsParameterSupported says the claims parameter is understood (how
+	// acr and amr are asked for).
+	ClaimsParameterSupported bool `json:"claims_parameter_supported,omitempty"`
 	// AuthorizationResponseISSParameterSupported says the provider adds iss to
 	// its authorization responses (RFC 9207); the client then requires it.
 	AuthorizationResponseISSParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`

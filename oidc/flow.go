@@ -20,19 +20,25 @@ import (
 // state and nonce sent, the PKCE verifier, the acr values required and where to
 // send the agent afterwards. A logout flow carries only State (and Logout).
 type Flow struct {
-	State    string   `json:"s"`
-	Nonce    string   `json:"n,omitempty"`
-	Verifier string   `json:"v,omitempty"`
-	ACR      []string `json:"a,omitempty"`
-	ReturnTo string   `json:"r,omitempty"`
+	// State is the 256-bit state sent, compared in constant time at the callback.
+	State string `json:"s"`
+	// Nonce is the 256-bit nonce the ID token must carry.
+	Nonce string `json:"n,omitempty"`
+	// Verifier is the PKCE S256 code verifier ("" with PKCE off).
+	Verifier string `json:"v,omitempty"`
+	// ACR lists the acr values the login asked for.
+	ACR []string `json:"a,omitempty"`
+	// ReturnTo is the same-origin path to go to after the login.
+	ReturnTo string `json:"r,omitempty"`
 	// Silent is true for a prompt=none login.
 	Silent bool `json:"p,omitempty"`
 	// Logout is true for a logout flow.
 	Logout bool `json:"l,omitempty"`
-	// Issuer and ClientID name the provider and client the flow was started
-	// for; Complete refuses a callback handled by another Client (issuer
-	// mix-up), even when both share a FlowStore or a cookie domain.
-	Issuer   string `json:"i,omitempty"`
+	// Issuer names the provider the flow was started for; Complete refuses a
+	// callback handled by another Client (issuer mix-up), even when both share
+	// a FlowStore or a cookie domain.
+	Issuer string `json:"i,omitempty"`
+	// ClientID names the client the flow was started for, likewise checked.
 	ClientID string `json:"c,omitempty"`
 	// Created is when the flow started, in Unix seconds.
 	Created int64 `json:"t"`
@@ -42,7 +48,10 @@ type Flow struct {
 // return a flow at most once and fail with ErrState for an unknown, expired or
 // already taken state.
 type FlowStore interface {
+	// Save keeps f until its callback (it may set a cookie on w).
 	Save(w http.ResponseWriter, r *http.Request, f Flow) error
+	// Take returns the flow of state once; ErrState for an unknown, expired or
+	// already taken state, ErrFlowCorrupt for a tampered record.
 	Take(w http.ResponseWriter, r *http.Request, state string) (Flow, error)
 }
 

@@ -15,18 +15,30 @@ import (
 
 // IDToken is a verified ID token.
 type IDToken struct {
-	Issuer          string
-	Subject         string
-	Audience        []string
-	AuthorizedParty string // azp
-	Expiry          time.Time
-	IssuedAt        time.Time
-	AuthTime        time.Time // zero when absent
-	Nonce           string
-	ACR             string
-	AMR             []string // present when asked for (WithAMR)
-	SessionID       string   // sid
-	AccessTokenHash string   // at_hash
+	// Issuer is iss, equal to the configured issuer.
+	Issuer string
+	// Subject is sub, the agent's stable identifier for this client.
+	Subject string
+	// Audience is aud; it names the client ID.
+	Audience []string
+	// AuthorizedParty is azp ("" when absent).
+	AuthorizedParty string
+	// Expiry is exp.
+	Expiry time.Time
+	// IssuedAt is iat.
+	IssuedAt time.Time
+	// AuthTime is auth_time; zero when absent.
+	AuthTime time.Time
+	// Nonce is the login's nonce (kept from the original by a refresh).
+	Nonce string
+	// ACR is the authentication context class, e.g. "eidas1".
+	ACR string
+	// AMR lists the authentication methods; present when asked for (WithAMR).
+	AMR []string
+	// SessionID is sid, the provider's session.
+	SessionID string
+	// AccessTokenHash is at_hash, checked against the access token.
+	AccessTokenHash string
 	// Raw is the compact token, for LogoutURL's id_token_hint.
 	Raw string
 

@@ -13,7 +13,9 @@ import (
 // Codec turns a Record into stored bytes and back. Decode must treat its input as
 // hostile: bounded work, strict shape, errors wrapping ErrCorrupt.
 type Codec interface {
+	// Encode serialises a record as the store keeps it.
 	Encode(*Record) ([]byte, error)
+	// Decode parses a stored record; a record it cannot read is ErrCorrupt.
 	Decode([]byte) (*Record, error)
 }
 

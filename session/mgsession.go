@@ -21,9 +21,9 @@ import (
 // MGRecord is a MilleGrilles mgsession.<challenge> record. It is also the
 // content of the sealed mgsession cookie, there without NomUsager.
 type MGRecord struct {
-	UserID     string `json:"user_id"`
-	Hostname   string `json:"hostname"`
-	Challenge  string `json:"challenge"`
+	UserID     string `json:"user_id"`    // the user's id (the index key)
+	Hostname   string `json:"hostname"`   // the host the session was opened on
+	Challenge  string `json:"challenge"`  // the record's key suffix and cookie id
 	Expiration int64  `json:"expiration"` // unix seconds
 	NomUsager  string `json:"nomUsager"`  // the user name
 }

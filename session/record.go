@@ -17,8 +17,8 @@ type Record struct {
 
 // Field is one named raw JSON value.
 type Field struct {
-	Key   string
-	Value json.RawMessage
+	Key   string          // the member name
+	Value json.RawMessage // its value, as stored
 }
 
 // Cleared reports whether r is the empty record {} that aiohttp_session stores

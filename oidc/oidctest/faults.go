@@ -41,16 +41,15 @@ type Faults struct {
 	DiscoveryIssuer    string // issuer claimed by the discovery document
 	EndSessionEndpoint string // end_session_endpoint to publish (e.g. on another host)
 
-	// Authorize faults: answer error=access_denied; send the callback without
-	// iss, or with another iss (RFC 9207).
-	AccessDenied  bool
-	NoCallbackIss bool
-	CallbackIss   string
+	// Authorize faults (the redirect back to the client).
+	AccessDenied  bool   // answer error=access_denied
+	NoCallbackIss bool   // leave iss out (RFC 9207)
+	CallbackIss   string // put another iss
 
 	// Transport faults, on the paths in Endpoints (all when empty).
 	Down      bool          // answer 503
 	Delay     time.Duration // wait before answering (until the request is cancelled)
-	Endpoints []string
+	Endpoints []string      // paths the transport faults apply to; empty: all
 }
 
 // SetFaults replaces the current faults.
@@ -69,14 +68,19 @@ func (s *Server) currentFaults() Faults {
 
 // Request is one request the fake received.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
-	Path   string
-	Query  url.Values
+	// Path is the URL path.
+	Path string
+	// Query is the parsed query string.
+	Query url.Values
 	// Form is the parsed body of a form POST (client_secret included: it is a
 	// test).
-	Form   url.Values
+	Form url.Values
+	// Header is the request's header.
 	Header http.Header
-	Time   time.Time
+	// Time is when the fake received it (by its clock).
+	Time time.Time
 }
 
 // Requests returns every request received, oldest first.

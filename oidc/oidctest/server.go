@@ -35,11 +35,13 @@ const (
 // is a client with the default credentials, ES256 ID tokens and userinfo, any
 // redirect URI, and the seed document's agent logging in without a page.
 type Config struct {
-	// ClientID and ClientSecret of the registered client (defaults above).
-	ClientID     string
+	// ClientID of the registered client; default DefaultClientID.
+	ClientID string
+	// ClientSecret of the registered client; default DefaultClientSecret.
 	ClientSecret string
-	// RedirectURIs and PostLogoutRedirectURIs registered; empty accepts any.
-	RedirectURIs           []string
+	// RedirectURIs registered; empty accepts any.
+	RedirectURIs []string
+	// PostLogoutRedirectURIs registered; empty accepts any.
 	PostLogoutRedirectURIs []string
 	// IDTokenAlg signs ID tokens: ES256 (default, ProConnect's), RS256 or HS256
 	// (keyed by the client secret).
