@@ -111,7 +111,7 @@ func TestVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := jwtverify.New(keys, jwtverify.Config{Now: func() time.Time { return testNow }})
+	v, err := jwtverify.New(keys, jwtverify.Config{AnyIssuer: true, AnyAudience: true, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
