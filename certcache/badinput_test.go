@@ -1,6 +1,7 @@
 package certcache
 
 import (
+	"bytes"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -22,6 +23,11 @@ func record(t testing.TB, ca string, pems ...string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// withMember adds member to the JSON object rec.
+func withMember(rec []byte, member string) []byte {
+	return append(bytes.Clone(rec[:len(rec)-1]), ", "+member+"}"...)
 }
 
 // Every malformed record is refused with its sentinel by DecodeRecord.
@@ -47,14 +53,15 @@ func TestDecodeRecordRefuses(t *testing.T) {
 		{"pems null", []byte(`{"pems": null, "ca": null}`), ErrMalformed},
 		{"empty pems", []byte(`{"pems": [], "ca": null}`), ErrMalformed},
 		{"pems not strings", []byte(`{"pems": [1, 2], "ca": null}`), ErrMalformed},
-		{"unknown member", []byte(`{"pems": [], "ca": null, "x": 1}`), ErrMalformed},
-		{"member in another case", []byte(`{"PEMS": ["` + strings.ReplaceAll(leaf, "\n", `\n`) + `"]}`), ErrMalformed},
+		{"unknown member", withMember(record(t, "", leaf, inter), `"x": 1`), ErrMalformed},
+		{"member in another case", withMember(record(t, "", leaf, inter), `"PEMS": []`), ErrMalformed},
 		{"ca a number", []byte(`{"pems": ["x"], "ca": 1}`), ErrMalformed},
-		{"ca empty string", []byte(`{"pems": ["x"], "ca": ""}`), ErrMalformed},
+		{"ca empty string", []byte(strings.Replace(string(record(t, "", leaf, inter)), `"ca":null`, `"ca":""`, 1)), ErrMalformed},
 		{"not a PEM", record(t, "", "MIICkTCCAkOgAwIBAgIU"), ErrMalformed},
 		{"PEM of a key", record(t, "", strings.ReplaceAll(leaf, "CERTIFICATE", "PRIVATE KEY")), ErrMalformed},
 		{"two certificates in one PEM", record(t, "", leaf+inter), ErrMalformed},
 		{"text before the PEM", record(t, "", "hello\n"+leaf), ErrMalformed},
+		{"broken block before the PEM", record(t, "", "-----BEGIN CERTIFICATE-----\n!!!\n"+leaf), ErrMalformed},
 		{"text after the PEM", record(t, "", leaf+"hello"), ErrMalformed},
 		{"PEM headers", record(t, "", strings.Replace(leaf, "-----\n", "-----\nProc-Type: 4,ENCRYPTED\n\n", 1)), ErrMalformed},
 		{"DER not a certificate", record(t, "", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), ErrMalformed},
@@ -79,7 +86,14 @@ func TestDecodeRecordRefuses(t *testing.T) {
 func TestVerifyRefuses(t *testing.T) {
 	p, other := newPKI(t), newPKI(t)
 	leaf := p.leaf(t, leafSpec{})
-	autre := newPKIWithRoot(t, "Autre")
+	autre := newPKIWithRoot(t, "Autre", newEd25519(t))
+	ecRoot := newPKIWithRoot(t, rootCommonName, newP256(t))
+	notSelfSigned := newPKI(t)
+	notSelfSigned.root = issue(t, &x509.Certificate{ // same name and key, signed by another root
+		Subject: notSelfSigned.root.Subject, NotBefore: notSelfSigned.root.NotBefore, NotAfter: notSelfSigned.root.NotAfter,
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}, other.root, notSelfSigned.rootKey.Public(), other.rootKey)
+	notSelfSigned.idmg, _ = IDMG(notSelfSigned.root)
 	tests := []struct {
 		name  string
 		certs []*x509.Certificate
@@ -94,6 +108,8 @@ func TestVerifyRefuses(t *testing.T) {
 		{"no roots", []*x509.Certificate{leaf, p.inter}, nil, testNow, ErrChain},
 		{"intermediate of another MilleGrille", []*x509.Certificate{leaf, other.inter}, p.roots(), testNow, ErrChain},
 		{"root not named MilleGrille", []*x509.Certificate{autre.leaf(t, leafSpec{}), autre.inter}, autre.roots(), testNow, ErrChain},
+		{"root not self-signed", notSelfSigned.chainCerts(t), notSelfSigned.roots(), testNow, ErrChain},
+		{"root not Ed25519", []*x509.Certificate{ecRoot.leaf(t, leafSpec{}), ecRoot.inter}, ecRoot.roots(), testNow, ErrChain},
 		{"expired leaf", []*x509.Certificate{p.leaf(t, leafSpec{notAfter: testNow.Add(-time.Second)}), p.inter}, p.roots(), testNow, ErrExpired},
 		{"leaf not yet valid", []*x509.Certificate{p.leaf(t, leafSpec{notBefore: testNow.Add(time.Minute)}), p.inter}, p.roots(), testNow, ErrExpired},
 		{"expired intermediate", []*x509.Certificate{leaf, p.inter}, p.roots(), p.inter.NotAfter.Add(time.Second), ErrExpired},

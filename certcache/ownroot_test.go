@@ -4,6 +4,7 @@ import (
 	"crypto/x509/pkix"
 	"slices"
 	"testing"
+	"time"
 )
 
 // A MilleGrille built here: its own root, a leaf whose O is the root's IDMG and
@@ -50,5 +51,14 @@ func TestAccessorsCopy(t *testing.T) {
 	c.Certificates()[0] = nil
 	if c.Exchanges()[0] != "2.prive" || c.Certificates()[0] == nil {
 		t.Fatal("an accessor returned the chain's own slice")
+	}
+}
+
+// NotAfter is the earliest expiry of the chain: here the intermediate's.
+func TestNotAfterIsEarliest(t *testing.T) {
+	p := newPKI(t)
+	c := p.chain(t, leafSpec{notAfter: p.inter.NotAfter.Add(time.Hour)})
+	if !c.NotAfter().Equal(p.inter.NotAfter) {
+		t.Fatalf("NotAfter = %v, want the intermediate's %v", c.NotAfter(), p.inter.NotAfter)
 	}
 }

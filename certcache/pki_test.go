@@ -19,9 +19,10 @@ var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // pki is a MilleGrille of the tests' own: a self-signed Ed25519 root
 // (CN=MilleGrille), an intermediate, and leaves issued on demand.
 type pki struct {
-	root, inter       *x509.Certificate
-	rootKey, interKey ed25519.PrivateKey
-	idmg              string
+	root, inter *x509.Certificate
+	rootKey     crypto.Signer
+	interKey    ed25519.PrivateKey
+	idmg        string
 }
 
 // leafSpec describes a leaf; zero fields take the usual values.
@@ -36,13 +37,13 @@ type leafSpec struct {
 
 func newPKI(t testing.TB) *pki {
 	t.Helper()
-	return newPKIWithRoot(t, rootCommonName)
+	return newPKIWithRoot(t, rootCommonName, newEd25519(t))
 }
 
-// newPKIWithRoot is newPKI with a root named cn.
-func newPKIWithRoot(t testing.TB, cn string) *pki {
+// newPKIWithRoot is newPKI with a root named cn, of key rootKey.
+func newPKIWithRoot(t testing.TB, cn string, rootKey crypto.Signer) *pki {
 	t.Helper()
-	p := &pki{rootKey: newEd25519(t), interKey: newEd25519(t)}
+	p := &pki{rootKey: rootKey, interKey: newEd25519(t)}
 	p.root = issue(t, &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             testNow.Add(-24 * time.Hour),
@@ -117,6 +118,12 @@ func (p *pki) chain(t testing.TB, s leafSpec) *Chain {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// chainCerts issues a leaf and returns it with the intermediate.
+func (p *pki) chainCerts(t testing.TB) []*x509.Certificate {
+	t.Helper()
+	return []*x509.Certificate{p.leaf(t, leafSpec{}), p.inter}
 }
 
 func newEd25519(t testing.TB) ed25519.PrivateKey {

@@ -166,6 +166,12 @@ func TestRedisConcurrentMissesCoalesce(t *testing.T) {
 	if s := c.Stats(); s.Reads != 1 || s.Verifications != 1 {
 		t.Fatalf("Stats = %+v, want one read and one verification", s)
 	}
+	// A caller that missed memory just before the chain was stored starts a new
+	// flight once the first has ended: that flight finds the chain in memory.
+	if _, err := c.load(context.Background(), seedFingerprint); err != nil {
+		t.Fatal(err)
+	}
+	wantCmds(t, e, map[string]int{})
 }
 
 // Put verifies, writes one SET with the TTL, and the next Get answers from memory.

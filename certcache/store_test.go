@@ -52,8 +52,8 @@ func TestStoreBounded(t *testing.T) {
 			t.Fatalf("%d entries, bound %d", n, shardCount)
 		}
 	}
-	c := sameShard(t, p, newStore(2*shardCount), 2)
 	s2 := newStore(2 * shardCount)
+	c := sameShard(t, p, s2, 2)
 	s2.put(c[0], testNow.Add(time.Second), testNow)
 	s2.put(c[1], testNow.Add(time.Hour), testNow.Add(2*time.Second)) // c[0] is dead: dropped, not evicted for
 	if n := len(s2.shard(c[1].Fingerprint()).load()); n != 1 {

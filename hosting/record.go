@@ -53,8 +53,8 @@ func DecodeRecord(b []byte) (*Tokens, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: unknown member %q", ErrMalformed, name)
 		}
-		if err := json.Unmarshal(raw, dst); err != nil || *dst == "" {
-			return nil, fmt.Errorf("%w: %s is not a non-empty string", ErrMalformed, name)
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return nil, fmt.Errorf("%w: %s is not a string", ErrMalformed, name)
 		}
 	}
 	if err := t.check(); err != nil {

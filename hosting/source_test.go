@@ -92,6 +92,11 @@ func TestSourceSingleFlight(t *testing.T) {
 	if failed.Load() != 0 || f.calls.Load() != 1 {
 		t.Fatalf("%d failures, %d fetches; want 0 and 1", failed.Load(), f.calls.Load())
 	}
+	// A caller that missed the cache just before the tokens were stored starts a
+	// new flight once the first has ended: that flight finds them in the cache.
+	if _, err := s.fill(context.Background(), instance); err != nil || f.calls.Load() != 1 {
+		t.Fatalf("late flight: %v, %d fetches", err, f.calls.Load())
+	}
 }
 
 // A refused record is replaced by a fetch; fetched tokens that cannot be cached
@@ -120,6 +125,10 @@ func TestSourceFailures(t *testing.T) {
 				t.Fatalf("Tokens = %v, %v; want %v", got, err, tt.want)
 			}
 		})
+	}
+	none := FetcherFunc(func(context.Context, string) (*Tokens, error) { return nil, nil })
+	if got, err := newSource(t, e.cache(t, Config{}), none).Tokens(ctx, "other-nil"); !errors.Is(err, ErrFetch) || got != nil {
+		t.Fatalf("Fetcher answering nil, nil: %v, %v; want ErrFetch", got, err)
 	}
 	client := redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1})
 	t.Cleanup(func() { _ = client.Close() })
