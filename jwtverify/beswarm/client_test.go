@@ -1,0 +1,269 @@
+package beswarm_test
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sesame-go/sesame/jwtverify"
+	"github.com/sesame-go/sesame/jwtverify/beswarm"
+	"github.com/sesame-go/sesame/jwtverify/beswarm/beswarmtest"
+)
+
+// login runs a whole login against the fake.
+func login(t *testing.T, fake *beswarmtest.Server, c *beswarm.Client) *beswarm.TokenSet {
+	t.Helper()
+	l, err := c.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := fake.Login(ctx, l.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := c.Callback(ctx, l, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// verifyingClient is a client of fake whose tokens are verified over HTTP.
+func verifyingClient(t *testing.T, fake *beswarmtest.Server, now func() time.Time) *beswarm.Client {
+	t.Helper()
+	v, _ := remoteVerifier(t, fake, beswarm.Config{Now: now})
+	cfg := fake.ClientConfig()
+	cfg.Verifier = v
+	if now != nil {
+		cfg.Now = now
+	}
+	c, err := beswarm.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLogin(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{})
+	c := verifyingClient(t, fake, nil)
+	l, err := c.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(l.URL)
+	q := u.Query()
+	if q.Get("state") != l.State || q.Get("appid") != fake.AppID() || q.Get("code_challenge") != beswarm.CodeChallengeHash(l.CodeChallenge) {
+		t.Fatalf("authorize URL %s", l.URL)
+	}
+	if len(l.State) < 22 || len(l.CodeChallenge) < 22 || strings.Contains(l.URL, l.CodeChallenge) {
+		t.Fatalf("login %+v", l)
+	}
+	cb, err := fake.Login(ctx, l.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := c.Callback(ctx, l, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.ServiceURL != fake.URL || set.Swarm != "testdev" || set.User.Type != "Bearer" || set.User.ExpiresIn != time.Hour {
+		t.Fatalf("set %+v", set)
+	}
+	if set.User.Claims == nil || set.User.Claims.TokenType != beswarm.User || set.Application.Claims.TokenType != beswarm.Application {
+		t.Fatalf("claims %+v / %+v", set.User.Claims, set.Application.Claims)
+	}
+	// The expiry is the token's exp (about an hour ahead), not expires_on
+	// (which BeSwarm writes an hour in the past).
+	if d := time.Until(set.User.Expiry); d < 50*time.Minute || !set.User.Expiry.Equal(set.User.Claims.Expiry) {
+		t.Fatalf("expiry %v", set.User.Expiry)
+	}
+	if len(set.User.Hosts) != 1 || set.User.Hosts[0] != fake.URL {
+		t.Fatalf("hosts %q", set.User.Hosts)
+	}
+	// A code works once.
+	if _, err := c.Callback(ctx, l, cb); !errorsIs(err, beswarm.ErrDenied) {
+		t.Fatalf("code reused: %v", err)
+	}
+}
+
+// Without a Verifier the expiry is still the token's exp, read unverified.
+func TestLoginUnverifiedExpiry(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{Lifetime: 2 * time.Hour})
+	c, err := beswarm.NewClient(fake.ClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := login(t, fake, c)
+	if d := time.Until(set.User.Expiry); d < 110*time.Minute || d > 2*time.Hour || set.User.Claims != nil {
+		t.Fatalf("expiry in %v", d)
+	}
+}
+
+func TestCallbackState(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{})
+	c := verifyingClient(t, fake, nil)
+	l, _ := c.Start()
+	other, _ := c.Start()
+	cb, err := fake.Login(ctx, l.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Callback(ctx, other, cb) // another login's callback
+	wantErr(t, err, beswarm.ErrState)
+	two := url.Values{"state": {l.State, l.State}, "code": cb["code"], "swarm": cb["swarm"], "serviceurl": cb["serviceurl"]}
+	_, err = c.Callback(ctx, l, two)
+	wantErr(t, err, beswarm.ErrState)
+	_, err = c.Callback(ctx, beswarm.Login{}, url.Values{"state": {""}})
+	wantErr(t, err, beswarm.ErrState)
+	if n := fake.Count(beswarm.PathUserToken); n != 0 {
+		t.Fatalf("%d exchanges after bad states", n)
+	}
+}
+
+// serviceurl and swarm come from the browser: the secret goes nowhere else
+// than an allowed HTTPS host.
+func TestCallbackServiceURL(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{})
+	evil := httptest.NewServer(nil)
+	defer evil.Close()
+	c := verifyingClient(t, fake, nil)
+	def, err := beswarm.NewClient(beswarm.ClientConfig{AppID: "a", ClientSecret: "s", AuthorizeURL: "https://dev.beswarm.net/authorize"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(fake.URL)
+	for _, bad := range []string{
+		"https://evil.example", "http://dev.beswarm.net", "https://beswarm.com.evil.example",
+		"https://user@dev.beswarm.net", "https://dev.beswarm.net:8443", evil.URL,
+		"http://x@" + u.Host, fake.URL + "?next=https://evil.example", "",
+	} {
+		for _, cl := range []*beswarm.Client{c, def} {
+			_, err := cl.Exchange(ctx, "code", "testdev", bad, "cc")
+			wantErr(t, err, beswarm.ErrServiceURL)
+		}
+		if bad == "" {
+			continue // the fake's own URL
+		}
+		fake.SetFaults(beswarmtest.Faults{ServiceURL: bad})
+		l, _ := c.Start()
+		cb, err := fake.Login(ctx, l.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Callback(ctx, l, cb)
+		wantErr(t, err, beswarm.ErrServiceURL)
+	}
+	if n := fake.Count(beswarm.PathUserToken); n != 0 {
+		t.Fatalf("secret sent %d times", n)
+	}
+	_, err = c.Exchange(ctx, "code", strings.Repeat("s", 2000), fake.URL, "cc")
+	wantErr(t, err, beswarm.ErrDenied)
+}
+
+func TestExchangeAnswers(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{})
+	c := verifyingClient(t, fake, nil)
+	for _, f := range []struct {
+		faults beswarmtest.Faults
+		want   error
+	}{
+		{beswarmtest.Faults{WrongNonce: true}, beswarm.ErrNonce},
+		{beswarmtest.Faults{BadSignature: true}, jwtverify.ErrSignature},
+		{beswarmtest.Faults{Down: true, Endpoints: []string{beswarm.PathUserToken}}, beswarm.ErrUnavailable},
+		{beswarmtest.Faults{TokenBody: `{"datas":{"usertoken":{}},"status":200}`}, beswarm.ErrResponse},
+		{beswarmtest.Faults{TokenBody: `{"datas":null,"status":401,"error":{"errorCode":0,"description":"no"}}`}, beswarm.ErrDenied},
+		{beswarmtest.Faults{TokenBody: `{"datas":` + strings.Repeat(" ", beswarm.DefaultMaxBodySize) + `1}`}, beswarm.ErrResponse},
+		{beswarmtest.Faults{TokenBody: `<html>`}, beswarm.ErrResponse},
+	} {
+		fake.SetFaults(f.faults)
+		l, _ := c.Start()
+		cb, err := fake.Login(ctx, l.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Callback(ctx, l, cb)
+		wantErr(t, err, f.want)
+	}
+	fake.SetFaults(beswarmtest.Faults{})
+	l, _ := c.Start()
+	cb, _ := fake.Login(ctx, l.URL)
+	l.CodeChallenge = "another"
+	_, err := c.Callback(ctx, l, cb)
+	wantErr(t, err, beswarm.ErrDenied)
+	if !errorsIs(beswarm.ErrUnavailable, jwtverify.ErrUnavailable) {
+		t.Fatal("ErrUnavailable does not wrap jwtverify's")
+	}
+}
+
+func TestRefreshAndTokenSource(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	fake := beswarmtest.Start(t, beswarmtest.Config{Now: clock})
+	c := verifyingClient(t, fake, clock)
+	l, _ := c.Start()
+	cb, _ := fake.Login(ctx, l.URL)
+	set, err := c.Callback(ctx, l, cb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hooks []error
+	ts := c.TokenSource(set, l.CodeChallenge, beswarm.TokenSourceConfig{OnRefresh: func(s *beswarm.TokenSet, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		hooks = append(hooks, err)
+	}})
+	got, err := ts.Token(ctx)
+	if err != nil || got != set || fake.Count(beswarm.PathRefreshToken) != 0 {
+		t.Fatalf("fresh set refreshed: %v", err)
+	}
+	mu.Lock()
+	now = now.Add(59*time.Minute + 30*time.Second) // within a minute of exp
+	mu.Unlock()
+	var wg sync.WaitGroup
+	sets := make([]*beswarm.TokenSet, 20)
+	for i := range sets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := ts.Token(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			sets[i] = s
+		}()
+	}
+	wg.Wait()
+	if n := fake.Count(beswarm.PathRefreshToken); n != 1 {
+		t.Fatalf("%d refreshes for 20 callers", n)
+	}
+	for _, s := range sets[1:] {
+		if s != sets[0] {
+			t.Fatal("callers got different sets")
+		}
+	}
+	if sets[0].User.Raw == set.User.Raw || sets[0].Application.Raw != set.Application.Raw || !sets[0].User.Expiry.After(set.User.Expiry) {
+		t.Fatal("refresh did not replace the user token only")
+	}
+	if len(hooks) != 1 || hooks[0] != nil {
+		t.Fatalf("hooks %v", hooks)
+	}
+	// Past exp, a failed refresh is an error; the hook sees it.
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	fake.SetFaults(beswarmtest.Faults{Down: true})
+	_, err = ts.Token(ctx)
+	wantErr(t, err, beswarm.ErrUnavailable)
+	if len(hooks) != 2 || hooks[1] == nil {
+		t.Fatalf("hooks %v", hooks)
+	}
+	// Refresh with another code challenge is refused.
+	fake.SetFaults(beswarmtest.Faults{})
+	_, err = c.Refresh(ctx, set, "another")
+	wantErr(t, err, beswarm.ErrDenied)
+}
