@@ -5,6 +5,8 @@ import (
 	"crypto"
 	"encoding/json"
 	"errors"
+	"github.com/sesame-go/sesame/jwtverify/jwttest"
+	"net/http"
 	"testing"
 	"time"
 
@@ -91,3 +93,8 @@ func errorsIs(err, want error) bool { return errors.Is(err, want) }
 func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 var ctx = context.Background()
+
+func jwttestContext(t *testing.T, r *http.Request, claims map[string]any) context.Context {
+	t.Helper()
+	return jwttest.NewContext(t, r.Context(), claims)
+}
