@@ -35,7 +35,7 @@ func TestDecodeRecordRefuses(t *testing.T) {
 	p := newPKI(t)
 	leaf, inter := encodePEM(p.leaf(t, leafSpec{})), encodePEM(p.inter)
 	p256 := encodePEM(p.leaf(t, leafSpec{key: newP256(t).Public()}))
-	notUTF8 := encodePEM(p.leaf(t, leafSpec{extensions: []pkix.Extension{{Id: oidRoles, Value: []byte{0xff, 0xfe}}}}))
+	notUTF8 := encodePEM(p.leaf(t, leafSpec{extensions: []pkix.Extension{{Id: mgOID(oidRoles), Value: []byte{0xff, 0xfe}}}}))
 	nine := make([]string, MaxChainLength+1)
 	for i := range nine {
 		nine[i] = leaf

@@ -2,7 +2,6 @@ package certcache
 
 import (
 	"crypto/x509"
-	"encoding/asn1"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,13 +10,13 @@ import (
 
 // The MilleGrilles extensions, under 1.2.3.4. Each value is an OCTET STRING
 // holding raw UTF-8 (not DER), lists comma separated.
-var (
-	oidExchanges         = asn1.ObjectIdentifier{1, 2, 3, 4, 0}
-	oidRoles             = asn1.ObjectIdentifier{1, 2, 3, 4, 1}
-	oidDomains           = asn1.ObjectIdentifier{1, 2, 3, 4, 2}
-	oidUserID            = asn1.ObjectIdentifier{1, 2, 3, 4, 3}
-	oidGlobalDelegation  = asn1.ObjectIdentifier{1, 2, 3, 4, 4}
-	oidDomainDelegations = asn1.ObjectIdentifier{1, 2, 3, 4, 5}
+const (
+	oidExchanges         = "1.2.3.4.0"
+	oidRoles             = "1.2.3.4.1"
+	oidDomains           = "1.2.3.4.2"
+	oidUserID            = "1.2.3.4.3"
+	oidGlobalDelegation  = "1.2.3.4.4"
+	oidDomainDelegations = "1.2.3.4.5"
 )
 
 // extensions are the leaf's MilleGrilles extensions, read once by NewChain.
@@ -31,18 +30,18 @@ func parseExtensions(cert *x509.Certificate) (extensions, error) {
 	for _, x := range cert.Extensions {
 		var dst *[]string
 		var one *string
-		switch {
-		case x.Id.Equal(oidExchanges):
+		switch x.Id.String() {
+		case oidExchanges:
 			dst = &e.exchanges
-		case x.Id.Equal(oidRoles):
+		case oidRoles:
 			dst = &e.roles
-		case x.Id.Equal(oidDomains):
+		case oidDomains:
 			dst = &e.domains
-		case x.Id.Equal(oidDomainDelegations):
+		case oidDomainDelegations:
 			dst = &e.domainDelegations
-		case x.Id.Equal(oidUserID):
+		case oidUserID:
 			one = &e.userID
-		case x.Id.Equal(oidGlobalDelegation):
+		case oidGlobalDelegation:
 			one = &e.globalDelegation
 		default:
 			continue

@@ -12,12 +12,12 @@ import (
 func TestOwnRootVerifies(t *testing.T) {
 	p := newPKI(t)
 	c := p.chain(t, leafSpec{extensions: []pkix.Extension{
-		{Id: oidExchanges, Value: []byte("3.protege,2.prive,1.public")},
-		{Id: oidRoles, Value: []byte("core,media")},
-		{Id: oidDomains, Value: []byte("GrosFichiers,Messagerie")},
-		{Id: oidUserID, Value: []byte("z2i3XjxM2VA9wGr8s3vVdfNpv3tL7XwADo6YbWe8dgXuQUStLZa")},
-		{Id: oidGlobalDelegation, Value: []byte("proprietaire")},
-		{Id: oidDomainDelegations, Value: []byte("GrosFichiers")},
+		{Id: mgOID(oidExchanges), Value: []byte("3.protege,2.prive,1.public")},
+		{Id: mgOID(oidRoles), Value: []byte("core,media")},
+		{Id: mgOID(oidDomains), Value: []byte("GrosFichiers,Messagerie")},
+		{Id: mgOID(oidUserID), Value: []byte("z2i3XjxM2VA9wGr8s3vVdfNpv3tL7XwADo6YbWe8dgXuQUStLZa")},
+		{Id: mgOID(oidGlobalDelegation), Value: []byte("proprietaire")},
+		{Id: mgOID(oidDomainDelegations), Value: []byte("GrosFichiers")},
 	}})
 	if err := c.Verify(p.roots(), testNow); err != nil {
 		t.Fatalf("Verify: %v", err)

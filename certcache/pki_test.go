@@ -8,7 +8,10 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"math/big"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -91,8 +94,8 @@ func (p *pki) leaf(t testing.TB, s leafSpec) *x509.Certificate {
 	}
 	if s.extensions == nil {
 		s.extensions = []pkix.Extension{
-			{Id: oidExchanges, Value: []byte("2.prive,1.public")},
-			{Id: oidRoles, Value: []byte("maitrecomptes")},
+			{Id: mgOID(oidExchanges), Value: []byte("2.prive,1.public")},
+			{Id: mgOID(oidRoles), Value: []byte("maitrecomptes")},
 		}
 	}
 	if s.issuer == nil {
@@ -124,6 +127,16 @@ func (p *pki) chain(t testing.TB, s leafSpec) *Chain {
 func (p *pki) chainCerts(t testing.TB) []*x509.Certificate {
 	t.Helper()
 	return []*x509.Certificate{p.leaf(t, leafSpec{}), p.inter}
+}
+
+// mgOID parses one of the MilleGrilles extension OIDs.
+func mgOID(s string) asn1.ObjectIdentifier {
+	var oid asn1.ObjectIdentifier
+	for _, part := range strings.Split(s, ".") {
+		n, _ := strconv.Atoi(part)
+		oid = append(oid, n)
+	}
+	return oid
 }
 
 func newEd25519(t testing.TB) ed25519.PrivateKey {

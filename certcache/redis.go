@@ -29,6 +29,8 @@ type RedisCache struct {
 	mem    *store // nil when Config.MemorySize < 0
 	group  singleflight.Group
 
+	deleteScript *redis.Script // deleteIfSame
+
 	reads, checks, deleted atomic.Int64
 }
 
@@ -41,7 +43,7 @@ func NewRedisCache(client redis.UniversalClient, cfg Config) (*RedisCache, error
 	if err != nil {
 		return nil, err
 	}
-	c := &RedisCache{client: client, cfg: cfg}
+	c := &RedisCache{client: client, cfg: cfg, deleteScript: redis.NewScript(deleteIfSame)}
 	if cfg.MemorySize > 0 {
 		c.mem = newStore(cfg.MemorySize)
 	}
@@ -135,17 +137,17 @@ func (c *RedisCache) accept(ctx context.Context, fp string, raw []byte, now time
 
 // deleteIfSame deletes KEYS[1] only if it still holds ARGV[1], so a correct
 // record written since the read survives.
-var deleteIfSame = redis.NewScript(`
+const deleteIfSame = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-`)
+`
 
 // deleteMismatch removes a record whose chain is not its key's, as MilleGrilles'
 // Node services do. A failure is logged: the caller's answer is the same.
 func (c *RedisCache) deleteMismatch(ctx context.Context, fp string, raw []byte) {
-	n, err := deleteIfSame.Run(ctx, c.client, []string{Key(fp)}, raw).Int()
+	n, err := c.deleteScript.Run(ctx, c.client, []string{Key(fp)}, raw).Int()
 	if err != nil {
 		c.cfg.Logger.WarnContext(ctx, "certcache: cannot delete mismatching record", "key", Key(fp), "err", err)
 		return
