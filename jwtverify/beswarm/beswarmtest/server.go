@@ -64,16 +64,18 @@ type Config struct {
 // Faults make the fake misbehave; set them with SetFaults. The zero value is a
 // well-behaved BeSwarm.
 type Faults struct {
-	// Down answers 503 on the paths in Endpoints (all when empty).
-	Down      bool
+	// Down answers 503 on the paths in Endpoints.
+	Down bool
+	// Endpoints lists the paths Down applies to (a path also covers the paths
+	// below it); empty means every path.
 	Endpoints []string
 	// ServiceURL replaces the callback's serviceurl (a phishing callback).
 	ServiceURL string
 	// Hosts replaces the hosts of token answers.
 	Hosts []string
-	// DiscoveryHosts replaces every discovery answer's list (nil: configured);
-	// EmptyDiscovery answers an empty list.
+	// DiscoveryHosts replaces every discovery answer's list (nil: configured).
 	DiscoveryHosts []string
+	// EmptyDiscovery answers every discovery with an empty list.
 	EmptyDiscovery bool
 	// PublicKeyBody replaces the publickey answer.
 	PublicKeyBody string
