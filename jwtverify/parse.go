@@ -211,3 +211,40 @@ func peek(raw string) (kid, iss string) {
 	}
 	return clipLog(kid), clipLog(iss)
 }
+
+// UnverifiedStringClaim reads one string claim of a compact token WITHOUT
+// verifying anything, for choosing among configured key sources by iss before
+// verification (a profile's multi-issuer routing). Never trust its answer: only
+// use it to pick what you have configured, then Verify. ok is false when the
+// token or claim is unreadable or over 64 KiB.
+//
+//	iss, _ := jwtverify.UnverifiedStringClaim(raw, "iss") // then: sources[iss].Verify(ctx, raw)
+func UnverifiedStringClaim(raw, name string) (string, bool) {
+	if len(raw) > maxPeek {
+		return "", false
+	}
+	first := strings.IndexByte(raw, '.')
+	if first < 0 {
+		return "", false
+	}
+	second := strings.IndexByte(raw[first+1:], '.')
+	if second < 0 {
+		return "", false
+	}
+	p, err := base64.RawURLEncoding.DecodeString(raw[first+1 : first+1+second])
+	if err != nil {
+		return "", false
+	}
+	var buf [16]member
+	ms, err := members(p, "payload", buf[:0])
+	if err != nil {
+		return "", false
+	}
+	for _, m := range ms {
+		if m.name == name {
+			s, err := unquote(m.value)
+			return s, err == nil
+		}
+	}
+	return "", false
+}

@@ -213,3 +213,57 @@ func TestLookupAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// TestUnverifiedStringClaim reads a claim without trust, and nothing from
+// malformed tokens; ClaimNames lists a verified token's claims in order.
+func TestUnverifiedStringClaim(t *testing.T) {
+	tok := sharedIssuer().Mint(with("iss", "https://x.example"))
+	if s, ok := jwtverify.UnverifiedStringClaim(tok, "iss"); !ok || s != "https://x.example" {
+		t.Fatalf("iss = %q %v", s, ok)
+	}
+	for _, raw := range []string{"", "a", "a.b", "a.!!.c", "a." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":1}`)) + ".c",
+		"a." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"a","iss":"b"}`)) + ".c", strings.Repeat("a", 70<<10) + ".b.c"} {
+		if s, ok := jwtverify.UnverifiedStringClaim(raw, "iss"); ok {
+			t.Errorf("%.40q: read %q", raw, s)
+		}
+	}
+	f := newFixture(t, jwtverify.Config{})
+	v, err := f.v.Verify(context.Background(), f.iss.Mint(claims()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for n := range v.ClaimNames() {
+		names = append(names, n)
+	}
+	if len(names) != len(v.Claims()) || !v.Expires() || !v.HasIssuedAt() {
+		t.Fatalf("ClaimNames %v, Claims %d", names, len(v.Claims()))
+	}
+}
+
+// FuzzUnverifiedStringClaim: never panics, and what it reads is what a full
+// JSON decoder reads from the same payload.
+func FuzzUnverifiedStringClaim(f *testing.F) {
+	for _, p := range []string{`{"iss":"a"}`, `{"iss":"\u00e9\n"}`, `{"a":{"iss":"x"},"iss":"y"}`, `{"iss":null}`, `{"ISS":"a"}`, `[]`} {
+		f.Add("h." + base64.RawURLEncoding.EncodeToString([]byte(p)) + ".s")
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		s, ok := jwtverify.UnverifiedStringClaim(raw, "iss")
+		if !ok {
+			return
+		}
+		parts := strings.SplitN(raw, ".", 3)
+		b, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatalf("read %q from an undecodable payload", s)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("read %q from invalid JSON %q", s, b)
+		}
+		var want string
+		if json.Unmarshal(m["iss"], &want) != nil || want != s {
+			t.Fatalf("read %q, encoding/json reads %q", s, want)
+		}
+	})
+}

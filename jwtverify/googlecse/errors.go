@@ -1,0 +1,43 @@
+package googlecse
+
+import "errors"
+
+// Every error of this package wraps one of these sentinels, or a jwtverify
+// sentinel naming the failed token check (jwtverify.ErrExpired,
+// jwtverify.ErrAudience, jwtverify.ErrSignature, …), so a KACLS can branch with
+// errors.Is and map it to Google's error JSON.
+var (
+	// ErrConfig: a Config, Tenant or IdP is invalid (returned by constructors).
+	ErrConfig = errors.New("googlecse: invalid configuration")
+	// ErrTenant: the tenant id is not a uuid v4, or no tenant has it.
+	ErrTenant = errors.New("googlecse: unknown tenant")
+	// ErrTokenType: the call does not verify this kind of token (e.g. a
+	// kacls-to-kacls type passed to VerifyAuthentication).
+	ErrTokenType = errors.New("googlecse: wrong token type")
+	// ErrIssuer: the token's issuer is not one this tenant trusts: no IdP of
+	// the tenant has it, it is not one of Google's authorization token issuers,
+	// or not one of the tenant's trusted peer KACLS. Nothing was fetched for it.
+	ErrIssuer = errors.New("googlecse: untrusted issuer")
+	// ErrIdPConfiguration: an IdP's cse-configuration or discovery document is
+	// unusable (not JSON, a non-https discovery_uri or jwks_uri, no client_id).
+	ErrIdPConfiguration = errors.New("googlecse: unusable IdP configuration")
+	// ErrRole: the authorization token's role does not allow the operation.
+	ErrRole = errors.New("googlecse: role not allowed for the operation")
+	// ErrKACLSURL: the token's kacls_url is not this service's URL.
+	ErrKACLSURL = errors.New("googlecse: kacls_url is not this service")
+	// ErrResourceName: resource_name is missing, too long (128 bytes, 512 for
+	// Gmail), or differs from the delegate token's.
+	ErrResourceName = errors.New("googlecse: bad resource_name")
+	// ErrEmail: the authorization email differs from the authentication
+	// google_email (or email), compared case-insensitively.
+	ErrEmail = errors.New("googlecse: email mismatch")
+	// ErrDelegation: a delegate token's delegated_to differs from the
+	// authorization token's, or is missing.
+	ErrDelegation = errors.New("googlecse: delegation mismatch")
+	// ErrGuest: the authorization is for a guest (email_type google-visitor or
+	// customer-idp) and the tenant does not allow guests.
+	ErrGuest = errors.New("googlecse: guest access not allowed")
+	// ErrUnavailable: keys or an IdP configuration could not be fetched; try
+	// later (it also wraps jwtverify.ErrUnavailable).
+	ErrUnavailable = errors.New("googlecse: key source unavailable")
+)
