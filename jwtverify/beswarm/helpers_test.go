@@ -64,6 +64,18 @@ func staticVerifier(t *testing.T, fake *beswarmtest.Server, cfg beswarm.Config) 
 	return v
 }
 
+func staticVerifierB(b *testing.B, fake *beswarmtest.Server) *beswarm.Verifier {
+	keys, err := jwtverify.NewXMLKeys(map[string][]byte{fake.Kid(): []byte(fake.PublicKeyXML(fake.Kid()))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := beswarm.NewVerifier(keys, beswarm.Config{Audience: []string{beswarm.AnyAudience}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return v
+}
+
 // remoteVerifier verifies with the fake's publickey endpoint over HTTP.
 func remoteVerifier(t *testing.T, fake *beswarmtest.Server, cfg beswarm.Config) (*beswarm.Verifier, *jwtverify.RemoteKeys) {
 	t.Helper()
