@@ -2,36 +2,37 @@ package jwtverify
 
 import (
 	"container/list"
-	"crypto/sha256"
 	"sync"
 )
 
-// sigCache remembers tokens whose signature verified, keyed by SHA-256 of the
-// whole compact token, so a repeat token skips the signature math. It never skips
+// sigCache remembers tokens whose signature verified, keyed by the whole
+// compact token (the entry's Token holds that string anyway, so the key costs
+// no memory; the map compares keys in full, so there is no collision to forge),
+// so a repeat token skips the signature math. It never skips
 // the claim checks: the Verifier runs them on every call. An entry is only used
 // while its key is still in the key source, and is dropped once the token expires.
 type sigCache struct {
 	mu    sync.Mutex
 	max   int
 	ll    *list.List // front = most recently used
-	items map[[sha256.Size]byte]*list.Element
+	items map[string]*list.Element
 }
 
 type cacheEntry struct {
-	sum [sha256.Size]byte
+	raw string
 	tok *Token
 	key *preparedKey
 	alg algorithm
 }
 
 func newSigCache(max int) *sigCache {
-	return &sigCache{max: max, ll: list.New(), items: make(map[[sha256.Size]byte]*list.Element, max)}
+	return &sigCache{max: max, ll: list.New(), items: make(map[string]*list.Element, max)}
 }
 
-func (c *sigCache) get(sum [sha256.Size]byte) (*cacheEntry, bool) {
+func (c *sigCache) get(raw string) (*cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.items[sum]
+	el, ok := c.items[raw]
 	if !ok {
 		return nil, false
 	}
@@ -42,24 +43,24 @@ func (c *sigCache) get(sum [sha256.Size]byte) (*cacheEntry, bool) {
 func (c *sigCache) add(e *cacheEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.items[e.sum]; ok {
+	if el, ok := c.items[e.raw]; ok {
 		el.Value = e
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.items[e.sum] = c.ll.PushFront(e)
+	c.items[e.raw] = c.ll.PushFront(e)
 	for c.ll.Len() > c.max {
 		old := c.ll.Back()
 		c.ll.Remove(old)
-		delete(c.items, old.Value.(*cacheEntry).sum)
+		delete(c.items, old.Value.(*cacheEntry).raw)
 	}
 }
 
-func (c *sigCache) remove(sum [sha256.Size]byte) {
+func (c *sigCache) remove(raw string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.items[sum]; ok {
+	if el, ok := c.items[raw]; ok {
 		c.ll.Remove(el)
-		delete(c.items, sum)
+		delete(c.items, raw)
 	}
 }

@@ -89,12 +89,13 @@ func (t *Token) Claim(name string) (json.RawMessage, bool) { return find(t.claim
 //
 //	email, ok := tok.StringClaim("email")
 func (t *Token) StringClaim(name string) (string, bool) {
-	raw, ok := t.Claim(name)
-	if !ok {
-		return "", false
+	for _, m := range t.claims {
+		if m.name == name {
+			s, err := unquote(m.value) // no copy: the token is immutable
+			return s, err == nil
+		}
 	}
-	s, err := unquote(raw)
-	return s, err == nil
+	return "", false
 }
 
 // Claims returns a copy of every claim as raw JSON.

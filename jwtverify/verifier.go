@@ -2,7 +2,6 @@ package jwtverify
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -197,9 +196,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		tok, _, _, err := v.verifyFresh(ctx, raw)
 		return tok, err
 	}
-	// Hashing reads raw's bytes in place; nothing writes through this slice.
-	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(raw), len(raw)))
-	if e, ok := v.cache.get(sum); ok {
+	if e, ok := v.cache.get(raw); ok {
 		idx, err := v.index(ctx)
 		if err != nil {
 			return nil, err
@@ -207,19 +204,19 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		if idx.chooses(e.tok.header.Kid, e.alg, e.key) {
 			if err := v.checkClaims(e.tok); err != nil {
 				if errors.Is(err, ErrExpired) {
-					v.cache.remove(sum)
+					v.cache.remove(raw)
 				}
 				return nil, err
 			}
 			return e.tok, nil
 		}
-		v.cache.remove(sum) // its key left the source
+		v.cache.remove(raw) // its key left the source
 	}
 	tok, key, a, err := v.verifyFresh(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	v.cache.add(&cacheEntry{sum: sum, tok: tok, key: key, alg: a})
+	v.cache.add(&cacheEntry{raw: tok.raw, tok: tok, key: key, alg: a})
 	return tok, nil
 }
 

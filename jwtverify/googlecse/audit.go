@@ -106,7 +106,8 @@ func (j AuditJWT) MarshalJSON() ([]byte, error) {
 }
 
 // Auditor receives the record of every verification, valid or not, exactly
-// once. Implementations must not keep rec after returning.
+// once. rec is reused after Audit returns: an Auditor that keeps records keeps
+// a copy (*rec; its Aud slice is not reused).
 type Auditor interface {
 	// Audit records one verification.
 	Audit(ctx context.Context, rec *AuditRecord)

@@ -84,6 +84,11 @@ type Verifier struct {
 	cseConfs  map[string]*remote.Cache[*cseConfiguration]  // by URL
 	discovery map[string]*remote.Cache[*discoveryDocument] // by URL
 	verifiers map[verifierKey]*jwtverify.Verifier
+
+	issMu   sync.Mutex
+	issuers map[string]string // payload segment of a verified token -> its iss
+
+	records sync.Pool // *AuditRecord
 }
 
 // verifierKey names a verifier: its key source, issuer and audiences.
@@ -133,6 +138,7 @@ func New(cfg Config) (*Verifier, error) {
 		cseConfs:  map[string]*remote.Cache[*cseConfiguration]{},
 		discovery: map[string]*remote.Cache[*discoveryDocument]{},
 		verifiers: map[verifierKey]*jwtverify.Verifier{},
+		issuers:   map[string]string{},
 	}, nil
 }
 

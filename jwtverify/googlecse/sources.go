@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sesame-go/sesame/internal/remote"
@@ -23,17 +24,21 @@ type cseConfiguration struct {
 	Applications map[string]struct {
 		ClientID string `json:"client_id"`
 	} `json:"applications,omitempty"`
+
+	auds   []string // client_id and the applications' client ids
+	audKey string   // auds joined, the verifier cache key
 }
 
-// audiences returns the client ids the IdP's tokens may name.
-func (c *cseConfiguration) audiences() []string {
-	out := []string{c.ClientID}
+// audiences computes the client ids the IdP's tokens may name.
+func (c *cseConfiguration) audiences() {
+	c.auds = []string{c.ClientID}
 	for _, a := range c.Applications {
-		if a.ClientID != "" {
-			out = append(out, a.ClientID)
+		if a.ClientID != "" && !slices.Contains(c.auds, a.ClientID) {
+			c.auds = append(c.auds, a.ClientID)
 		}
 	}
-	return out
+	slices.Sort(c.auds[1:])
+	c.audKey = strings.Join(c.auds, "\x00")
 }
 
 // discoveryDocument is the part of an OpenID discovery document used here.
@@ -55,6 +60,7 @@ func decodeCSEConfiguration(allowHTTP bool) remote.Decoder[*cseConfiguration] {
 		if err := checkURL("discovery_uri", c.DiscoveryURI, allowHTTP); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrIdPConfiguration, err)
 		}
+		c.audiences()
 		return &c, nil
 	}
 }
@@ -137,9 +143,10 @@ func (v *Verifier) discoveryDocument(ctx context.Context, u string) (*discoveryD
 }
 
 // verifier returns the shared jwtverify.Verifier for a key source, issuer and
-// audiences: RS256 only, exp and iat required, plus required.
-func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, required ...string) (*jwtverify.Verifier, error) {
-	key := verifierKey{src: src, iss: iss, aud: strings.Join(aud, "\x00"), required: strings.Join(required, "\x00")}
+// audiences (audKey: them joined by NULs): RS256 only, exp and iat required,
+// plus the claims of req.
+func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, audKey string, req required) (*jwtverify.Verifier, error) {
+	key := verifierKey{src: src, iss: iss, aud: audKey, required: req.key}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if jv, ok := v.verifiers[key]; ok {
@@ -147,7 +154,7 @@ func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, r
 	}
 	jv, err := jwtverify.New(src, jwtverify.Config{
 		Issuer: iss, Audience: aud, Algorithms: []string{"RS256"}, Leeway: v.cfg.Leeway,
-		RequiredClaims: append([]string{"iss", "aud", "exp", "iat"}, required...),
+		RequiredClaims: append([]string{"iss", "aud", "exp", "iat"}, req.claims...),
 		Now:            v.cfg.Now, Logger: v.cfg.Logger,
 	})
 	if err != nil {
@@ -160,7 +167,7 @@ func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, r
 // idpFor finds the tenant's IdP whose issuer is iss and returns its key source,
 // audiences and audit source. Remote IdPs are asked for their configuration
 // (cached); an issuer no IdP has is ErrIssuer.
-func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify.KeySource, []string, Source, error) {
+func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify.KeySource, []string, string, Source, error) {
 	var fetchErr error
 	for i := range t.IdPs {
 		p := &t.IdPs[i]
@@ -168,11 +175,15 @@ func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify
 			if p.Issuer != iss {
 				continue
 			}
+			audKey := p.audKey
+			if audKey == "" { // a Tenant not made by NewTenantMap
+				audKey = strings.Join(p.Audiences, "\x00")
+			}
 			if p.Keys != nil {
-				return p.Keys, p.Audiences, SourceLocal, nil
+				return p.Keys, p.Audiences, audKey, SourceLocal, nil
 			}
 			k, err := v.keySource(p.JWKSURL)
-			return k, p.Audiences, SourceLocal, err
+			return k, p.Audiences, audKey, SourceLocal, err
 		}
 		conf, err := v.cseConfiguration(ctx, p.CSEConfigurationURL)
 		if err == nil {
@@ -182,7 +193,7 @@ func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify
 					continue
 				}
 				k, err := v.keySource(d.JWKSURI)
-				return k, conf.audiences(), SourceRemote, err
+				return k, conf.auds, conf.audKey, SourceRemote, err
 			}
 		}
 		fetchErr = errors.Join(fetchErr, err)
@@ -190,7 +201,24 @@ func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify
 	if fetchErr != nil {
 		// An IdP we could not ask may be the token's: that is an outage or a
 		// broken configuration, not a verdict on the token.
-		return nil, nil, SourceRemote, fetchErr
+		return nil, nil, "", SourceRemote, fetchErr
 	}
-	return nil, nil, SourceLocal, fmt.Errorf("%w: no IdP of the tenant issues %s", ErrIssuer, quote(iss))
+	return nil, nil, "", SourceLocal, fmt.Errorf("%w: no IdP of the tenant issues %s", ErrIssuer, quote(iss))
 }
+
+// required is a set of claims a verifier requires beyond iss, aud, exp and iat,
+// with its cache key.
+type required struct {
+	claims []string
+	key    string
+}
+
+// The required claims of each token kind.
+func requiredAuthn() required { return required{[]string{"email"}, "email"} }
+func requiredDelegate() required {
+	return required{[]string{"email", "delegated_to", "resource_name"}, "delegate"}
+}
+func requiredAuthz() required {
+	return required{[]string{"email", "role", "kacls_url", "resource_name"}, "authz"}
+}
+func requiredKACLS() required { return required{[]string{"kacls_url", "resource_name"}, "kacls"} }

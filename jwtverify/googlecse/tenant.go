@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/sesame-go/sesame/jwtverify"
@@ -49,6 +50,8 @@ type IdP struct {
 	// applications are the audiences, its discovery document's issuer and
 	// jwks_uri the issuer and keys.
 	CSEConfigurationURL string
+
+	audKey string // Audiences joined, set by NewTenantMap
 }
 
 // RemoteIdP returns the IdP of a domain that publishes its CSE configuration
@@ -147,6 +150,10 @@ func newTenantMap(allowHTTP bool, tenants []Tenant) (TenantMap, error) {
 		t := tenants[i]
 		if err := t.check(allowHTTP); err != nil {
 			return nil, err
+		}
+		t.IdPs = slices.Clone(t.IdPs)
+		for j := range t.IdPs {
+			t.IdPs[j].audKey = strings.Join(t.IdPs[j].Audiences, "\x00")
 		}
 		if _, dup := m[t.ID]; dup {
 			return nil, fmt.Errorf("%w: tenant %s listed twice", ErrConfig, t.ID)

@@ -42,7 +42,8 @@ func (a *Authentication) AuthorizedEmail() string {
 // delegate token also needs delegated_to and resource_name. The Auditor gets
 // exactly one record, valid or not.
 func (v *Verifier) VerifyAuthentication(ctx context.Context, tenantID, raw string, typ TokenType) (*Authentication, error) {
-	rec := &AuditRecord{TenantID: clip(tenantID), Type: typ, Source: SourceLocal}
+	rec := v.newRecord(tenantID, typ)
+	defer v.records.Put(rec)
 	a, err := v.verifyAuthentication(ctx, rec, tenantID, raw, typ)
 	v.audit(ctx, rec, raw, tokenOf(a), err)
 	if err != nil {
@@ -64,17 +65,17 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	if len(raw) > maxTokenSize {
 		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
 	}
-	iss := peekIssuer(raw)
-	src, aud, source, err := v.idpFor(ctx, t, iss)
+	iss := v.issuer(raw)
+	src, aud, audKey, source, err := v.idpFor(ctx, t, iss)
 	rec.Source = source
 	if err != nil {
 		return nil, err
 	}
-	required := []string{"email"}
+	req := requiredAuthn()
 	if typ == DelegateAuthentication {
-		required = []string{"email", "delegated_to", "resource_name"}
+		req = requiredDelegate()
 	}
-	jv, err := v.verifier(src, iss, aud, required...)
+	jv, err := v.verifier(src, iss, aud, audKey, req)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +83,7 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	v.rememberIssuer(raw, iss)
 	a := &Authentication{Type: typ, Token: tok}
 	a.Email, _ = tok.StringClaim("email")
 	a.GoogleEmail, _ = tok.StringClaim("google_email")
@@ -172,7 +174,8 @@ type AuthorizationToken struct {
 // tenant's KACLSURL; a role allowed for op; resource_name of at most 128 bytes
 // (512 for Gmail). The Auditor gets exactly one record.
 func (v *Verifier) VerifyAuthorization(ctx context.Context, tenantID, raw string, op Operation) (*AuthorizationToken, error) {
-	rec := &AuditRecord{TenantID: clip(tenantID), Type: Authorization, Source: SourceLocal}
+	rec := v.newRecord(tenantID, Authorization)
+	defer v.records.Put(rec)
 	a, err := v.verifyAuthorization(ctx, tenantID, raw, op)
 	if a != nil {
 		v.audit(ctx, rec, raw, a.Token, err)
@@ -193,7 +196,7 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if len(raw) > maxTokenSize {
 		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
 	}
-	iss := peekIssuer(raw)
+	iss := v.issuer(raw)
 	if !slices.Contains(v.cfg.AuthorizationIssuers, iss) {
 		return nil, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss))
 	}
@@ -201,7 +204,7 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if err != nil {
 		return nil, err
 	}
-	jv, err := v.verifier(src, iss, []string{AudienceAuthorization}, "email", "role", "kacls_url", "resource_name")
+	jv, err := v.verifier(src, iss, []string{AudienceAuthorization}, AudienceAuthorization, requiredAuthz())
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +212,7 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	v.rememberIssuer(raw, iss)
 	a := &AuthorizationToken{Token: tok}
 	a.Email, _ = tok.StringClaim("email")
 	a.EmailType, _ = tok.StringClaim("email_type")
@@ -260,7 +264,8 @@ type KACLSToken struct {
 // the tenant's KACLSURL and a resource_name. The Auditor gets exactly one
 // record, of type kacsl-to-kacls_authentication.
 func (v *Verifier) VerifyKACLSToKACLS(ctx context.Context, tenantID, raw string) (*KACLSToken, error) {
-	rec := &AuditRecord{TenantID: clip(tenantID), Type: KACLSToKACLSAuthentication, Source: SourceLocal}
+	rec := v.newRecord(tenantID, KACLSToKACLSAuthentication)
+	defer v.records.Put(rec)
 	k, err := v.verifyKACLS(ctx, tenantID, raw)
 	if k != nil {
 		v.audit(ctx, rec, raw, k.Token, err)
@@ -281,7 +286,7 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw string) (*KACL
 	if len(raw) > maxTokenSize {
 		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
 	}
-	iss := peekIssuer(raw)
+	iss := v.issuer(raw)
 	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
 		return nil, fmt.Errorf("%w: %s is not a trusted KACLS of the tenant", ErrIssuer, quote(iss))
 	}
@@ -289,7 +294,7 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw string) (*KACL
 	if err != nil {
 		return nil, err
 	}
-	jv, err := v.verifier(src, iss, []string{AudienceMigration}, "kacls_url", "resource_name")
+	jv, err := v.verifier(src, iss, []string{AudienceMigration}, AudienceMigration, requiredKACLS())
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +319,8 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw string) (*KACL
 // or customer-idp) is refused unless the tenant allows guests. The Auditor gets
 // one record of type authentication_authorization_pair.
 func (v *Verifier) VerifyPair(ctx context.Context, tenantID string, authn *Authentication, authz *AuthorizationToken) error {
-	rec := &AuditRecord{TenantID: clip(tenantID), Type: AuthorizationPair, Source: SourceLocal}
+	rec := v.newRecord(tenantID, AuthorizationPair)
+	defer v.records.Put(rec)
 	err := v.verifyPair(ctx, tenantID, authn, authz)
 	if authz != nil && authz.Token != nil {
 		rec.fillFromToken(authz.Token)
@@ -367,6 +373,17 @@ func (v *Verifier) tenant(ctx context.Context, id string) (*Tenant, error) {
 	return t, nil
 }
 
+// newRecord takes a record from the pool (an Auditor must not keep it past
+// Audit) and sets it up.
+func (v *Verifier) newRecord(tenantID string, typ TokenType) *AuditRecord {
+	rec, _ := v.records.Get().(*AuditRecord)
+	if rec == nil {
+		rec = new(AuditRecord)
+	}
+	*rec = AuditRecord{TenantID: clip(tenantID), Type: typ, Source: SourceLocal}
+	return rec
+}
+
 // tokenOf returns a's verified token, if any.
 func tokenOf(a *Authentication) *jwtverify.Token {
 	if a == nil {
@@ -415,4 +432,50 @@ func unavailable(err error) error {
 func peekIssuer(raw string) string {
 	iss, _ := jwtverify.UnverifiedStringClaim(raw, "iss")
 	return iss
+}
+
+// issuer is peekIssuer, remembered for the payloads of tokens that verified
+// (so a forger cannot fill the memory; a repeat token skips the decoding).
+func (v *Verifier) issuer(raw string) string {
+	seg := payloadSegment(raw)
+	v.issMu.Lock()
+	iss, ok := v.issuers[seg]
+	v.issMu.Unlock()
+	if ok {
+		return iss
+	}
+	return peekIssuer(raw)
+}
+
+// rememberIssuer records the issuer of a verified token's payload.
+func (v *Verifier) rememberIssuer(raw, iss string) {
+	seg := payloadSegment(raw)
+	if seg == "" {
+		return
+	}
+	v.issMu.Lock()
+	defer v.issMu.Unlock()
+	if _, ok := v.issuers[seg]; ok {
+		return
+	}
+	if len(v.issuers) >= maxRememberedIssuers {
+		clear(v.issuers) // a crude bound: the next tokens fill it again
+	}
+	v.issuers[seg] = iss
+}
+
+// maxRememberedIssuers bounds the issuer memory.
+const maxRememberedIssuers = 4096
+
+// payloadSegment returns the middle segment of a compact token, "" if none.
+func payloadSegment(raw string) string {
+	i := strings.IndexByte(raw, '.')
+	if i < 0 {
+		return ""
+	}
+	j := strings.IndexByte(raw[i+1:], '.')
+	if j < 0 {
+		return ""
+	}
+	return raw[i+1 : i+1+j]
 }
