@@ -2,7 +2,6 @@ package hosting
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -44,15 +43,29 @@ type Config struct {
 // use; the caller picks the database in the client's options (MilleGrilles'
 // "Tokens locaux" are in DB 3).
 type Cache struct {
-	client redis.UniversalClient
-	cfg    Config
+	kv  store
+	cfg Config
 }
 
 // NewCache returns a cache on client.
 func NewCache(client redis.UniversalClient, cfg Config) (*Cache, error) {
-	switch {
-	case client == nil:
+	if client == nil {
 		return nil, fmt.Errorf("%w: nil client", ErrConfig)
+	}
+	return newCache(redisStore{client}, cfg)
+}
+
+// NewMemoryCache returns a cache in process memory, with the same record
+// format, TTL rule and checks, for a service without Redis, demos and tests.
+func NewMemoryCache(cfg Config) (*Cache, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return newCache(newMemoryStore(cfg.Now), cfg)
+}
+
+func newCache(kv store, cfg Config) (*Cache, error) {
+	switch {
 	case cfg.Timeout < 0 || cfg.FetchTimeout < 0:
 		return nil, fmt.Errorf("%w: negative timeout", ErrConfig)
 	}
@@ -68,7 +81,7 @@ func NewCache(client redis.UniversalClient, cfg Config) (*Cache, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Cache{client: client, cfg: cfg}, nil
+	return &Cache{kv: kv, cfg: cfg}, nil
 }
 
 // Get returns instanceID's tokens. Errors: ErrNotFound; ErrInstanceID;
@@ -80,13 +93,13 @@ func (c *Cache) Get(ctx context.Context, instanceID string) (*Tokens, error) {
 		return nil, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	raw, err := c.client.Get(rctx, Key(instanceID)).Bytes()
+	raw, found, err := c.kv.get(rctx, Key(instanceID))
 	cancel()
 	switch {
-	case errors.Is(err, redis.Nil):
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, instanceID)
 	case err != nil:
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case !found:
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, instanceID)
 	}
 	t, err := c.accept(ctx, raw)
 	if err != nil {
@@ -133,7 +146,7 @@ func (c *Cache) Put(ctx context.Context, instanceID string, t Tokens) error {
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	if err := c.client.Set(rctx, Key(instanceID), EncodeRecord(&t), d).Err(); err != nil {
+	if err := c.kv.set(rctx, Key(instanceID), EncodeRecord(&t), d); err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil

@@ -183,8 +183,8 @@ func (s *Server) agentFor(email string) int {
 
 // pickerPage lists the agents as plain links: it works without JavaScript.
 const pickerHTML = `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>ProConnect (fake)</title></head>
-<body><h1>ProConnect (fake): choose an agent</h1><ul>
+<html lang="fr"><head><meta charset="utf-8"><title>ProConnect (factice)</title></head>
+<body><h1>ProConnect (factice) : choisissez un agent</h1><ul>
 {{range .}}<li><a id="agent-{{.Index}}" href="{{.Href}}">{{.Name}} ({{.Email}})</a></li>
 {{end}}</ul></body></html>`
 
