@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/sesame-go/sesame/oidc"
+	"github.com/sesame-go/sesame/oidc/oidctest"
+	"github.com/sesame-go/sesame/session"
+)
+
+// Session entries of a ProConnect login.
+const (
+	keyAgent   = "agent"
+	keyIDToken = "id_token"
+	keyACR     = "acr"
+)
+
+// proconnect wires the ProConnect login against the fake, with the session.
+func (a *App) proconnect(context.Context) error {
+	fake, err := oidctest.New(oidctest.Config{Interactive: true,
+		RedirectURIs: []string{a.cfg.BaseURL + "/auth/callback"}, PostLogoutRedirectURIs: []string{a.cfg.BaseURL + "/auth/logged-out"}})
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, fake.Close)
+	client, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+		RedirectURL: a.cfg.BaseURL + "/auth/callback", PostLogoutRedirectURL: a.cfg.BaseURL + "/auth/logged-out",
+		InsecureAllowHTTP: true, ACR: nil, Logger: a.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	h, err := oidc.NewHandlers(client, oidc.HandlerConfig{
+		FlowKey: randomKey(32), InsecureCookie: true, Logger: a.cfg.Logger,
+		OnLogin: func(_ http.ResponseWriter, r *http.Request, l *oidc.Login) error {
+			s := session.FromContext(r.Context())
+			if err := s.Renew(); err != nil { // a new session id at every login
+				return err
+			}
+			return errors.Join(s.Put(keyAgent, l.Agent), s.Put(keyIDToken, l.IDToken.Raw), s.Put(keyACR, l.IDToken.ACR),
+				s.Put("userName", l.Agent.Email), s.Put("authentifiee", true))
+		},
+		LoggedIn: func(r *http.Request) bool {
+			ok, _ := session.FromContext(r.Context()).Has(keyAgent)
+			return ok
+		},
+		OnLogout: func(_ http.ResponseWriter, r *http.Request) string {
+			s := session.FromContext(r.Context())
+			hint, _ := s.GetString(keyIDToken)
+			_ = s.Destroy()
+			return hint
+		},
+		AfterLogout: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/proconnect?deconnecte=1", http.StatusSeeOther)
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			a.fail(w, r, http.StatusBadRequest, err)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	a.mux.Handle("GET /auth/login", h.Login())
+	a.mux.Handle("GET /auth/callback", h.Callback())
+	a.mux.Handle("POST /auth/logout", h.Logout())
+	a.mux.Handle("GET /auth/logged-out", h.LogoutCallback())
+	a.mux.HandleFunc("GET /proconnect", a.proconnectPage)
+	return nil
+}
+
+// proconnectPage shows the agent, the acr and the session record as stored.
+func (a *App) proconnectPage(w http.ResponseWriter, r *http.Request) {
+	s := session.FromContext(r.Context())
+	data := map[string]any{"LoggedOut": r.URL.Query().Get("deconnecte") == "1"}
+	var agent oidc.Agent
+	if ok, err := s.Get(keyAgent, &agent); ok && err == nil {
+		data["Agent"] = agent
+		data["ACR"], _ = s.GetString(keyACR)
+		data["Record"] = a.storedRecord(r)
+	}
+	a.render(w, r, http.StatusOK, "proconnect", "ProConnect", data)
+}
+
+// storedRecord returns the session record exactly as the store holds it.
+func (a *App) storedRecord(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return ""
+	}
+	raw, found, err := a.store.Load(r.Context(), sessionCookie+"_"+c.Value)
+	if err != nil || !found {
+		return ""
+	}
+	return string(raw)
+}
