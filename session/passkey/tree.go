@@ -1,0 +1,317 @@
+package passkey
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Bounds of the strict JSON reader: stored records are untrusted.
+const (
+	// MaxRecordSize bounds a webauthn-rs record (ceremony state, credential,
+	// stored user) in bytes.
+	MaxRecordSize = 256 << 10
+	maxDepth      = 16
+	maxCredID     = 1023 // WebAuthn §5.8.3: credential ids are at most 1023 bytes
+	maxCreds      = 64   // credentials in one ceremony or one user
+)
+
+// object is a JSON object read strictly: names unique, every member used.
+type object struct {
+	path string
+	vals map[string]any
+	used map[string]bool
+}
+
+// parseStrict reads one JSON value: no duplicate names, bounded depth and size,
+// nothing after it. Numbers stay json.Number, objects *object.
+func parseStrict(data []byte) (any, error) {
+	if len(data) > MaxRecordSize {
+		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrFormat, len(data), MaxRecordSize)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	v, err := readValue(dec, "$", 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: data after the value", ErrFormat)
+	}
+	return v, nil
+}
+
+func readValue(dec *json.Decoder, path string, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: %s nested too deep", ErrFormat, path)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, path, err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			o := &object{path: path, vals: map[string]any{}, used: map[string]bool{}}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, fmt.Errorf("%w: %s: %w", ErrFormat, path, err)
+				}
+				k, _ := kt.(string)
+				if _, dup := o.vals[k]; dup {
+					return nil, fmt.Errorf("%w: %s: duplicate member %s", ErrFormat, path, quote(k))
+				}
+				v, err := readValue(dec, path+"."+k, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				o.vals[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("%w: %s: %w", ErrFormat, path, err)
+			}
+			return o, nil
+		case '[':
+			var a []any
+			for dec.More() {
+				v, err := readValue(dec, fmt.Sprintf("%s[%d]", path, len(a)), depth+1)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, fmt.Errorf("%w: %s: %w", ErrFormat, path, err)
+			}
+			if a == nil {
+				a = []any{}
+			}
+			return a, nil
+		}
+		return nil, fmt.Errorf("%w: %s: unexpected %v", ErrFormat, path, t)
+	default:
+		return tok, nil
+	}
+}
+
+// quote quotes an attacker-chosen value for an error, clipped to 64 bytes.
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strconv.Quote(s)
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case json.Number:
+		return "a number"
+	case string:
+		return "a string"
+	case []any:
+		return "an array"
+	case *object:
+		return "an object"
+	}
+	return "?"
+}
+
+func asObject(v any, path string) (*object, error) {
+	o, ok := v.(*object)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is %s, want an object", ErrFormat, path, kind(v))
+	}
+	return o, nil
+}
+
+// get returns the required member k.
+func (o *object) get(k string) (any, error) {
+	v, ok := o.vals[k]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: missing %s", ErrFormat, o.path, k)
+	}
+	o.used[k] = true
+	return v, nil
+}
+
+// done refuses members that were not read.
+func (o *object) done() error {
+	for k := range o.vals {
+		if !o.used[k] {
+			return fmt.Errorf("%w: %s: unknown member %s", ErrFormat, o.path, quote(k))
+		}
+	}
+	return nil
+}
+
+func (o *object) obj(k string) (*object, error) {
+	v, err := o.get(k)
+	if err != nil {
+		return nil, err
+	}
+	return asObject(v, o.path+"."+k)
+}
+
+func (o *object) str(k string) (string, error) {
+	v, err := o.get(k)
+	if err != nil {
+		return "", err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("%w: %s.%s is %s, want a string", ErrFormat, o.path, k, kind(v))
+	}
+	return s, nil
+}
+
+func (o *object) boolean(k string) (bool, error) {
+	v, err := o.get(k)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, fmt.Errorf("%w: %s.%s is %s, want a boolean", ErrFormat, o.path, k, kind(v))
+	}
+	return b, nil
+}
+
+func (o *object) uint32(k string) (uint32, error) {
+	v, err := o.get(k)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s.%s is %s, want a number", ErrFormat, o.path, k, kind(v))
+	}
+	u, err := strconv.ParseUint(string(n), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s.%s = %s is not a 32-bit counter", ErrFormat, o.path, k, quote(string(n)))
+	}
+	return uint32(u), nil
+}
+
+// oneOf reads a string member that must be one of names.
+func (o *object) oneOf(k string, names ...string) (string, error) {
+	s, err := o.str(k)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range names {
+		if s == n {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s.%s = %s, want one of %s", ErrFormat, o.path, k, quote(s), strings.Join(names, ", "))
+}
+
+// variant reads a serde externally tagged enum: a bare name for a unit
+// variant, or an object of one member for a variant with a value.
+func variant(v any, path string) (name string, val any, err error) {
+	switch t := v.(type) {
+	case string:
+		return t, nil, nil
+	case *object:
+		if len(t.vals) != 1 {
+			return "", nil, fmt.Errorf("%w: %s: an enum object has %d members, want 1", ErrFormat, path, len(t.vals))
+		}
+		for k, x := range t.vals {
+			return k, x, nil
+		}
+	}
+	return "", nil, fmt.Errorf("%w: %s is %s, want an enum variant", ErrFormat, path, kind(v))
+}
+
+// readBytes reads webauthn-rs's Base64UrlSafeData: base64 url or standard,
+// padded or not, or an array of numbers 0-255. max bounds the length.
+func readBytes(v any, path string, max int) ([]byte, error) {
+	switch t := v.(type) {
+	case string:
+		if len(t) > (max+2)/3*4+4 {
+			return nil, fmt.Errorf("%w: %s longer than %d bytes", ErrFormat, path, max)
+		}
+		s := strings.TrimRight(t, "=")
+		enc := base64.RawURLEncoding
+		if strings.ContainsAny(s, "+/") {
+			enc = base64.RawStdEncoding
+		}
+		b, err := enc.Strict().DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is not base64: %w", ErrFormat, path, err)
+		}
+		if len(b) > max {
+			return nil, fmt.Errorf("%w: %s longer than %d bytes", ErrFormat, path, max)
+		}
+		return b, nil
+	case []any:
+		if len(t) > max {
+			return nil, fmt.Errorf("%w: %s longer than %d bytes", ErrFormat, path, max)
+		}
+		b := make([]byte, len(t))
+		for i, x := range t {
+			n, ok := x.(json.Number)
+			if !ok {
+				return nil, fmt.Errorf("%w: %s[%d] is %s, want a byte", ErrFormat, path, i, kind(x))
+			}
+			u, err := strconv.ParseUint(string(n), 10, 8)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s[%d] = %s is not a byte", ErrFormat, path, i, quote(string(n)))
+			}
+			b[i] = byte(u)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("%w: %s is %s, want bytes", ErrFormat, path, kind(v))
+}
+
+func (o *object) bytes(k string, max int) ([]byte, error) {
+	v, err := o.get(k)
+	if err != nil {
+		return nil, err
+	}
+	return readBytes(v, o.path+"."+k, max)
+}
+
+// fixedBytes reads bytes that must be exactly n long.
+func (o *object) fixedBytes(k string, n int) ([]byte, error) {
+	b, err := o.bytes(k, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != n {
+		return nil, fmt.Errorf("%w: %s.%s is %d bytes, want %d", ErrFormat, o.path, k, len(b), n)
+	}
+	return b, nil
+}
+
+// b64 writes bytes as webauthn-rs does: base64url without padding.
+type b64 []byte
+
+// MarshalJSON writes b as an unpadded base64url string.
+func (b b64) MarshalJSON() ([]byte, error) {
+	return json.Marshal(base64.RawURLEncoding.EncodeToString(b))
+}
+
+// byteArray writes bytes as webauthn-rs writes fixed-size arrays: numbers.
+type byteArray []byte
+
+// MarshalJSON writes b as an array of numbers.
+func (b byteArray) MarshalJSON() ([]byte, error) {
+	n := make([]int, len(b))
+	for i, x := range b {
+		n[i] = int(x)
+	}
+	return json.Marshal(n)
+}
