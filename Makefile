@@ -9,7 +9,7 @@ BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4d
 FUZZTIME    ?= 30s
 BENCHCOUNT  ?= 5
 
-.PHONY: all deps test lint ci bench fuzz
+.PHONY: all deps test lint ci bench fuzz screenshots
 
 all: test
 
@@ -45,3 +45,7 @@ fuzz:
 bench: deps
 	@cd bench && $(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) -timeout 60m ./... | tee /tmp/sesame-bench.txt
 	@cd bench && $(GO) run $(BENCHSTAT) -col /impl /tmp/sesame-bench.txt
+
+# PNGs of the demo's main pages, taken by the e2e browser test, for the README.
+screenshots: deps
+	@cd e2e && SESAME_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestDemoBrowser$$' ./...

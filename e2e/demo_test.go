@@ -1,0 +1,165 @@
+package e2e
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sesame-go/sesame/examples/demo/app"
+)
+
+// TestDemoBrowser drives every page and action of examples/demo in headless
+// Chromium and checks what each shows. With SESAME_SCREENSHOTS=<dir> (make
+// screenshots) it also writes PNGs of the main pages there.
+func TestDemoBrowser(t *testing.T) {
+	if _, err := os.Stat(proconnectChromium); err != nil {
+		if os.Getenv("SESAME_REQUIRE_REDIS") != "" {
+			t.Fatalf("chromium missing (%v): run scripts/deps.sh", err)
+		}
+		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	a, err := app.New(context.Background(), app.Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	srv.Config.Handler = a
+	srv.Start()
+	t.Cleanup(srv.Close)
+	d := &demoBrowser{t: t, ctx: proconnectBrowser(t), shots: os.Getenv("SESAME_SCREENSHOTS")}
+	d.do("viewport", chromedp.EmulateViewport(1100, 900))
+
+	d.do("home", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("stockage")))
+	d.want("stockage", "en mémoire")
+	d.shot("accueil")
+
+	// ProConnect: the official button, the fake's page, the agent, the record.
+	d.do("ProConnect page", chromedp.Navigate(base+"/proconnect"), chromedp.WaitVisible(chromedp.ID("login")))
+	d.shot("proconnect-bouton")
+	d.do("ProConnect button", chromedp.Click(chromedp.ID("login")), chromedp.WaitVisible(chromedp.ID("agent-0")))
+	d.do("pick the agent", chromedp.Click(chromedp.ID("agent-0")), chromedp.WaitVisible(chromedp.ID("usual_name")))
+	d.want("usual_name", "DUBOIS")
+	d.want("acr", "eidas1")
+	d.want("record", `"authentifiee": true`)
+	d.shot("proconnect-connecte")
+	d.do("logout", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("deconnecte")))
+	d.do("logged out", chromedp.WaitVisible(chromedp.ID("login")))
+
+	// The Bearer playground: each token's exact RFC 6750 answer.
+	for _, c := range []struct{ kind, status, challenge string }{
+		{"bon", "200", ""},
+		{"expire", "401", `error="invalid_token"`},
+		{"mal-signe", "401", `error="invalid_token"`},
+		{"autre-public", "401", `error="invalid_token"`},
+		{"sans-portee", "403", `error="insufficient_scope", scope="commandes:lire"`},
+		{"aucun", "401", `Bearer realm="demo"`},
+	} {
+		d.do("API "+c.kind, chromedp.Navigate(base+"/api"), chromedp.Click(chromedp.ID("jeton-"+c.kind)),
+			chromedp.Click(chromedp.ID("appeler")), chromedp.WaitVisible(chromedp.ID("statut")))
+		d.want("statut", c.status)
+		d.want("challenge", c.challenge)
+		if c.kind == "sans-portee" {
+			d.shot("api-bearer")
+		}
+	}
+
+	// BeSwarm: login and the rights decoded from the token.
+	d.do("BeSwarm login", chromedp.Navigate(base+"/beswarm"), chromedp.Click(chromedp.ID("beswarm-connexion")),
+		chromedp.WaitVisible(chromedp.ID("droits")))
+	d.want("essaim", "testdev")
+	d.want("droits", "userbankaccount")
+	d.shot("beswarm")
+
+	// Google CSE: wrap, unwrap, a refused wrap, the audit records.
+	d.do("wrap", chromedp.Navigate(base+"/kacls"), chromedp.Click(chromedp.ID("wrap")), chromedp.WaitVisible(chromedp.CSS(`#resultat[data-op="wrap"]`)))
+	d.want("kacls-statut", "200")
+	d.want("kacls-reponse", "wrapped_key")
+	d.do("unwrap", chromedp.Click(chromedp.ID("unwrap")), chromedp.WaitVisible(chromedp.CSS(`#resultat[data-op="unwrap"]`)))
+	d.want("kacls-reponse", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	d.want("resultat", `"valid": true`)
+	d.shot("google-cse")
+	d.do("wrap as a reader", chromedp.Click(chromedp.ID("wrap-reader")), chromedp.WaitVisible(chromedp.CSS(`#resultat[data-op="wrap-reader"]`)))
+	d.want("kacls-statut", "403")
+	d.want("resultat", "role not allowed for the operation")
+
+	// MilleGrilles: the seed's certificate by fingerprint, then hosting tokens.
+	d.do("certificate", chromedp.Navigate(base+"/millegrilles"), chromedp.Click(chromedp.ID("chercher")),
+		chromedp.WaitVisible(chromedp.ID("role")))
+	d.want("role", "maitrecomptes")
+	d.want("instance", "5cb9d50e-110e-421a-b944-523b60af4c3b")
+	d.want("echanges", "2.prive, 1.public")
+	d.want("idmg", "zeYncRqEqZ6eTEmUZ8whJFuHG796eSvCTWE4M432izXrp22bAtwGm7Jf")
+	d.want("idmg-ok", "identique")
+	d.want("aujourdhui", "expired")
+	d.do("hosting tokens", chromedp.Click(chromedp.ID("hebergement")), chromedp.WaitVisible(chromedp.CSS(`#jetons[data-source="service"]`)))
+	d.want("provenance", "cache vide")
+	d.do("hosting tokens again", chromedp.Click(chromedp.ID("hebergement")), chromedp.WaitVisible(chromedp.CSS(`#jetons[data-source="cache"]`)))
+	d.want("provenance", "lus dans le cache")
+	d.want("ttl", "m")
+	d.shot("millegrilles")
+
+	// The keyboard reaches the navigation first.
+	d.do("keyboard", chromedp.Navigate(base+"/"), chromedp.KeyEvent("\t"))
+	focused, err := chromedp.Run(d.timeout(), chromedp.Evaluate[string]("document.activeElement.textContent"))
+	if err != nil || strings.TrimSpace(focused) != "Accueil" {
+		t.Errorf("first Tab focuses %q (%v), want the navigation", focused, err)
+	}
+}
+
+// demoBrowser runs steps in one headless Chromium with a timeout each.
+type demoBrowser struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string
+}
+
+func (d *demoBrowser) timeout() context.Context {
+	ctx, cancel := context.WithTimeout(d.ctx, 20*time.Second)
+	d.t.Cleanup(cancel)
+	return ctx
+}
+
+func (d *demoBrowser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if err := chromedp.Do(d.timeout(), steps...); err != nil {
+		d.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// want checks that element id's text contains s.
+func (d *demoBrowser) want(id, s string) {
+	d.t.Helper()
+	got, err := chromedp.Run(d.timeout(), chromedp.Text(chromedp.ID(id)))
+	if err != nil {
+		d.t.Fatalf("reading #%s: %v", id, err)
+	}
+	if !strings.Contains(got, s) {
+		d.t.Fatalf("#%s = %q, want %q in it", id, got, s)
+	}
+}
+
+// shot writes a PNG of the page when screenshots are asked for.
+func (d *demoBrowser) shot(name string) {
+	d.t.Helper()
+	if d.shots == "" {
+		return
+	}
+	png, err := chromedp.Run(d.timeout(), chromedp.FullScreenshot(100)) // 100: PNG (lower is JPEG)
+	if err != nil {
+		d.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.MkdirAll(d.shots, 0o755); err != nil {
+		d.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(d.shots, name+".png"), png, 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+}
