@@ -14,10 +14,10 @@ const MinRSABits = 2048
 
 // algorithm describes one of webauthn-rs's COSEAlgorithm names.
 type algorithm struct {
-	name  string                              // webauthn-rs's type_
+	name  string                               // webauthn-rs's type_
 	id    webauthncose.COSEAlgorithmIdentifier // COSE alg
-	key   string                              // the key variant it needs
-	curve string                              // the curve it needs (EC keys)
+	key   string                               // the key variant it needs
+	curve string                               // the curve it needs (EC keys)
 }
 
 // algorithmByName and algorithmByID are the one table of algorithms; webauthn-rs's
