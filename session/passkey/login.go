@@ -71,20 +71,16 @@ func (p *Passkeys) FinishLogin() http.Handler {
 			return fmt.Errorf("%w: not one of the user's", ErrUnknownCredential)
 		}
 		stored := u.Credentials[i]
-		if name != "" && credentialIndex(st.Credentials, parsed.RawID) < 0 {
-			return fmt.Errorf("%w: not allowed by the ceremony", ErrUnknownCredential)
-		}
 		check, updated, err := checkAssertion(&stored, parsed.Response.AuthenticatorData.Flags, st)
 		if err != nil {
 			return err
 		}
 		wu := newWebauthnUser(u)
 		wu.creds[i] = check
-		var got *webauthn.Credential
-		if name != "" {
-			got, err = p.wa.ValidateLogin(wu, st.Session, parsed)
+		if name != "" { // go-webauthn checks the credential is in the ceremony's list
+			_, err = p.wa.ValidateLogin(wu, st.Session, parsed)
 		} else {
-			_, got, err = p.wa.ValidatePasskeyLogin(func(rawID, userHandle []byte) (webauthn.User, error) {
+			_, _, err = p.wa.ValidatePasskeyLogin(func(rawID, userHandle []byte) (webauthn.User, error) {
 				return wu, nil
 			}, st.Session, parsed)
 		}
@@ -104,7 +100,6 @@ func (p *Passkeys) FinishLogin() http.Handler {
 				return err
 			}
 		}
-		_ = got
 		if err := s.Renew(); err != nil {
 			return err
 		}
