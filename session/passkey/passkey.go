@@ -85,7 +85,9 @@ type Config struct {
 	AllowBackupEligibleUpgrade bool
 	// EnrollHook decides who a request without a logged-in user may register
 	// a passkey for (first passkey, recovery): it returns a user already in
-	// Users, or an error to refuse. Nil: only logged-in users register.
+	// Users, or an error to refuse. It may read the request body (what the
+	// script's register(fields) sent, at most MaxBodySize). Nil: only
+	// logged-in users register.
 	EnrollHook func(r *http.Request) (*User, error)
 	// FakeCredentialKey keys the HMAC deriving the credential ids answered
 	// for an unknown username, so that they do not change between requests;
@@ -265,9 +267,11 @@ func sessionErr(err error) error {
 // EnrollHook admits, and keeps the ceremony under KeyRegistration.
 func (p *Passkeys) BeginRegistration() http.Handler {
 	return p.inSession(func(w http.ResponseWriter, r *http.Request, s *session.Session) error {
-		if _, err := readBody(r, w); err != nil {
+		body, err := readBody(r, w)
+		if err != nil {
 			return err
 		}
+		r.Body = io.NopCloser(bytes.NewReader(body)) // the EnrollHook may read it
 		uid, err := loggedIn(s)
 		if err != nil {
 			return sessionErr(err)
