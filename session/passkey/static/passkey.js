@@ -123,12 +123,17 @@ function browserError(e) {
   return new PasskeyError("The passkey request failed: " + (e && e.message ? e.message : e), "browser");
 }
 
-let pending = null; // the AbortController of a pending get (autofill)
+// The pending conditional get (autofill): a browser runs one WebAuthn request
+// at a time, so another waits until it is aborted and settled.
+let pending = null; // {ctl: AbortController, settled: Promise}
 
-function abortPending() {
-  if (pending) {
-    pending.abort();
-    pending = null;
+async function abortPending() {
+  const p = pending;
+  pending = null;
+  if (p) {
+    p.ctl.abort();
+    await p.settled;
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let the browser close it
   }
 }
 
@@ -136,7 +141,7 @@ function abortPending() {
 // server's enrolment hook, for what fields describe, e.g. {username}).
 export async function register(fields) {
   requireSupport();
-  abortPending();
+  await abortPending();
   try {
     const opts = await post("register/begin", fields);
     const cred = await navigator.credentials.create({ publicKey: creationOptions(opts.publicKey) });
@@ -150,7 +155,7 @@ export async function register(fields) {
 // otherwise with any passkey of this site the device holds.
 export async function login(username) {
   requireSupport();
-  abortPending();
+  await abortPending();
   try {
     const opts = await post("login/begin", username ? { username } : {});
     const cred = await navigator.credentials.get({ publicKey: requestOptions(opts.publicKey) });
@@ -172,16 +177,22 @@ export async function autofill(input) {
   if (input && !/webauthn/.test(input.getAttribute("autocomplete") || "")) {
     input.setAttribute("autocomplete", "username webauthn");
   }
-  abortPending();
+  await abortPending();
   const ctl = new AbortController();
-  pending = ctl;
+  let settle;
+  const me = { ctl, settled: new Promise((resolve) => { settle = resolve; }) };
+  pending = me;
   try {
     const opts = await post("login/begin", {});
+    if (ctl.signal.aborted) return null;
     const cred = await navigator.credentials.get({ publicKey: requestOptions(opts.publicKey), mediation: "conditional", signal: ctl.signal });
-    pending = null;
+    if (pending === me) pending = null;
+    settle();
     return await post("login/finish", credentialJSON(cred));
   } catch (e) {
     if (ctl.signal.aborted) return null;
     throw browserError(e);
+  } finally {
+    settle();
   }
 }
