@@ -2,13 +2,20 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sesame-go/sesame/examples/demo/app"
@@ -25,8 +32,10 @@ func TestDemoBrowser(t *testing.T) {
 		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
-	a, err := app.New(context.Background(), app.Config{BaseURL: base})
+	// Passkeys need a host name (an IP address is no WebAuthn relying party id).
+	base := fmt.Sprintf("http://localhost:%d", srv.Listener.Addr().(*net.TCPAddr).Port)
+	logs := &lockedBuffer{}
+	a, err := app.New(context.Background(), app.Config{BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +57,39 @@ func TestDemoBrowser(t *testing.T) {
 	d.do("pick the agent", chromedp.Click(chromedp.ID("agent-0")), chromedp.WaitVisible(chromedp.ID("usual_name")))
 	d.want("usual_name", "DUBOIS")
 	d.want("acr", "eidas1")
-	d.want("record", `"authentifiee": true`)
+	d.want("record", `"acr": "eidas1"`)
 	d.shot("proconnect-connecte")
 	d.do("logout", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("deconnecte")))
 	d.do("logged out", chromedp.WaitVisible(chromedp.ID("login")))
+
+	// Passkeys: sign up, log out, log in with the passkey (a virtual
+	// authenticator: ctap2, resident keys, user verification).
+	d.do("virtual authenticator", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true,
+			HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+		}})
+		return err
+	}))
+	d.do("passkey page", chromedp.Navigate(base+"/passkey"), chromedp.WaitVisible(chromedp.ID("nom")))
+	d.do("sign up", chromedp.SendKeys(chromedp.ID("nom"), "alice"), chromedp.Click(chromedp.ID("inscription")))
+	d.waitText("statut-passkey", "Clé d’accès créée pour alice")
+	d.do("log in with the passkey", chromedp.Click(chromedp.ID("connexion-passkey")), chromedp.WaitVisible(chromedp.ID("passkey-utilisateur")))
+	d.want("passkey-utilisateur", "alice")
+	d.shot("cles-d-acces")
+	// Log out: the anonymous page offers the passkey in the name field's
+	// autofill (conditional mediation), which the virtual authenticator (always
+	// present, user verified) takes at once: alice is logged in again.
+	d.do("passkey logout, then autofill", chromedp.Click(chromedp.ID("passkey-deconnexion")),
+		chromedp.WaitVisible(chromedp.ID("passkey-utilisateur")))
+	d.want("passkey-utilisateur", "alice")
+	if l := logs.String(); !regexp.MustCompile(`path=/passkey-deconnexion status=303(?s:.*)path=/passkey/login/finish status=200`).MatchString(l) {
+		t.Fatalf("no logout followed by an autofill login in the log:\n%s", l)
+	}
 
 	// The Bearer playground: each token's exact RFC 6750 answer.
 	for _, c := range []struct{ kind, status, challenge string }{
@@ -146,6 +184,22 @@ func (d *demoBrowser) want(id, s string) {
 	}
 }
 
+// waitText waits (bounded) until element id's text contains s.
+func (d *demoBrowser) waitText(id, s string) {
+	d.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := chromedp.Run(d.timeout(), chromedp.Text(chromedp.ID(id)))
+		if err == nil && strings.Contains(got, s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("#%s = %q (%v), want %q in it", id, got, err, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // shot writes a PNG of the page when screenshots are asked for.
 func (d *demoBrowser) shot(name string) {
 	d.t.Helper()
@@ -162,4 +216,22 @@ func (d *demoBrowser) shot(name string) {
 	if err := os.WriteFile(filepath.Join(d.shots, name+".png"), png, 0o644); err != nil {
 		d.t.Fatal(err)
 	}
+}
+
+// lockedBuffer is a log sink safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

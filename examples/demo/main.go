@@ -2,7 +2,7 @@
 // prints, and see every package at work against in-process fakes (ProConnect,
 // BeSwarm, Google CSE) with nothing else installed.
 //
-//	go run ./examples/demo                          # http://127.0.0.1:8080, everything in memory
+//	go run ./examples/demo                          # listens on 127.0.0.1:8080; open http://localhost:8080
 //	go run ./examples/demo -addr 127.0.0.1:9000
 //	go run ./examples/demo -redis redis://127.0.0.1:6379   # sessions DB 2, certificates DB 0, hosting DB 3
 //
@@ -46,7 +46,7 @@ func run(ctx context.Context, addr, redisURL string, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
+	base := baseURL(ln.Addr().(*net.TCPAddr))
 	cfg := app.Config{BaseURL: base, Logger: log}
 	if redisURL != "" {
 		if cfg.Redis, err = redis.ParseURL(redisURL); err != nil {
@@ -78,4 +78,13 @@ func run(ctx context.Context, addr, redisURL string, log *slog.Logger, ready fun
 		return err
 	}
 	return nil
+}
+
+// baseURL is the demo's origin: http://localhost:<port> on a loopback address
+// (passkeys need a host name, not an IP address), else the address itself.
+func baseURL(a *net.TCPAddr) string {
+	if a.IP.IsLoopback() {
+		return fmt.Sprintf("http://localhost:%d", a.Port)
+	}
+	return "http://" + a.String()
 }

@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,7 +22,8 @@ import (
 
 // Config configures the demo.
 type Config struct {
-	// BaseURL is where the demo is served, e.g. "http://127.0.0.1:8080".
+	// BaseURL is the demo's one origin, e.g. "http://localhost:8080" (passkeys
+	// need a host name: an IP address cannot be a WebAuthn relying party id).
 	BaseURL string
 	// Redis, when set, keeps sessions in DB 2, certificates in DB 0 and
 	// hosting tokens in DB 3, as MilleGrilles does; nil keeps everything in
@@ -66,8 +68,25 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	a.handler = a.logRequests(a.sessions.Middleware(a.mux))
+	a.handler = a.logRequests(a.canonicalHost(a.sessions.Middleware(a.mux)))
 	return a, nil
+}
+
+// canonicalHost sends a GET for another host name of the demo (127.0.0.1 for
+// localhost, say) to BaseURL: cookies, redirect URLs and passkeys are bound to
+// one origin.
+func (a *App) canonicalHost(next http.Handler) http.Handler {
+	base, err := url.Parse(a.cfg.BaseURL)
+	if err != nil || base.Host == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Host != base.Host && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			http.Redirect(w, r, a.cfg.BaseURL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // redis returns a client on database db of Config.Redis.

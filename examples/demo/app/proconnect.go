@@ -38,8 +38,7 @@ func (a *App) proconnect(context.Context) error {
 			if err := s.Renew(); err != nil { // a new session id at every login
 				return err
 			}
-			return errors.Join(s.Put(keyAgent, l.Agent), s.Put(keyIDToken, l.IDToken.Raw), s.Put(keyACR, l.IDToken.ACR),
-				s.Put("userName", l.Agent.Email), s.Put("authentifiee", true))
+			return errors.Join(s.Put(keyAgent, l.Agent), s.Put(keyIDToken, l.IDToken.Raw), s.Put(keyACR, l.IDToken.ACR))
 		},
 		LoggedIn: func(r *http.Request) bool {
 			ok, _ := session.FromContext(r.Context()).Has(keyAgent)
