@@ -114,7 +114,8 @@ if (!supported()) {
   show("This browser does not support passkeys (WebAuthn): use an up-to-date browser on a secure page.");
 } else {
   const name = document.getElementById("username");
-  if (name) autofill(name).then((r) => { if (r) done(); }).catch((e) => show(e.message));
+  // Passkey autofill once the user name field is focused.
+  if (name) name.addEventListener("focus", () => autofill(name).then((r) => { if (r) done(); }).catch((e) => show(e.message)), { once: true });
   on("login", async () => { await login(name.value.trim()); done(); });
   on("signup", async () => { await register({ username: name.value.trim() }); show("Passkey created for " + name.value.trim() + ". Log in with it."); });
   on("add", async () => { await register({}); show("Passkey added."); });
