@@ -62,7 +62,6 @@ func TestSessionLifecycle(t *testing.T) {
 	if body := get(srv.URL + "/private/"); !strings.Contains(body, `id="usual_name">DUBOIS<`) || !strings.Contains(body, "34329377500037") {
 		t.Fatalf("first login: %s", body)
 	}
-	first := sessionID()
 	// The callback's answer carries one Cache-Control field (oidc's no-store;
 	// the session cookie adds none beside it).
 	nf := &http.Client{Jar: jar, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -84,7 +83,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if cc := resp0.Header.Values("Cache-Control"); resp0.StatusCode != http.StatusSeeOther || len(cc) != 1 || cc[0] != "no-store" {
 		t.Fatalf("callback: %d, Cache-Control %q, want 303 and one no-store", resp0.StatusCode, cc)
 	}
-	first = sessionID()
+	first := sessionID()
 	get(srv.URL + "/auth/login?return_to=/private/")
 	second := sessionID()
 	if first == "" || second == "" || first == second {
