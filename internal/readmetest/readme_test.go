@@ -188,6 +188,10 @@ func generate(blocks []block, mdPath string) map[string]string {
 	return files
 }
 
+// race is true when this test was built with -race (race_test.go); the blocks
+// are then built with -race too, so that they reuse this test's build cache.
+var race bool
+
 // moduleRoot is the root of the module holding this test.
 func moduleRoot(t *testing.T) string {
 	t.Helper()
@@ -229,9 +233,15 @@ func build(t *testing.T, root string, files map[string]string) (string, error) {
 	if err := os.WriteFile(ovPath, ov, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	// A bound on a stuck build, not a performance threshold: with a warm
+	// cache (see deps_test.go) the build takes a few seconds.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	args := append([]string{"build", "-overlay", ovPath}, pkgs...)
+	args := []string{"build", "-overlay", ovPath}
+	if race {
+		args = append(args, "-race")
+	}
+	args = append(args, pkgs...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	// Offline: the module's dependencies are already in the module cache (this

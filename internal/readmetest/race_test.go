@@ -1,0 +1,5 @@
+//go:build race
+
+package readmetest
+
+func init() { race = true }
