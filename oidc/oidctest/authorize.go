@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // authRequest is a validated authorization request.
@@ -87,6 +89,8 @@ func (s *Server) parseAuthorize(q url.Values) (req *authRequest, code, desc stri
 		return nil, "invalid_request", "state must be at least 32 characters"
 	case len(req.nonce) < 32:
 		return nil, "invalid_request", "nonce must be at least 32 characters"
+	case !printable(req.state) || !printable(req.nonce):
+		return nil, "invalid_request", "state and nonce must be printable UTF-8"
 	case req.challenge != "" && (q.Get("code_challenge_method") != "S256" || len(req.challenge) != 43):
 		return nil, "invalid_request", "code_challenge must be S256"
 	case q.Has("siret_hint") && !isSIRET(q.Get("siret_hint")):
@@ -329,4 +333,18 @@ func randomToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// printable reports whether s is valid UTF-8 without control characters (a
+// nonce must come back in the ID token as sent: JSON cannot carry invalid UTF-8).
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -19,6 +19,7 @@ func authorizeSeeds() [][6]string {
 		{"openid", long, long + "m", "", "login", "12345678901234"},
 		{"openid", "short", long, "", "none", "12345678901234"},
 		{"email", long, long, "{", "login consent", "x"},
+		{"openid", long, "0000\x80" + strings.Repeat("0", 28), "", "", ""}, // found by the fuzzer: invalid UTF-8 nonce
 	}
 }
 
