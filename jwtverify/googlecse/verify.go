@@ -177,11 +177,11 @@ func (v *Verifier) VerifyAuthorization(ctx context.Context, tenantID, raw string
 	rec := v.newRecord(tenantID, Authorization)
 	defer v.records.Put(rec)
 	a, err := v.verifyAuthorization(ctx, tenantID, raw, op)
+	var tok *jwtverify.Token
 	if a != nil {
-		v.audit(ctx, rec, raw, a.Token, err)
-	} else {
-		v.audit(ctx, rec, raw, nil, err)
+		tok = a.Token
 	}
+	v.audit(ctx, rec, raw, tok, err)
 	if err != nil {
 		return nil, err
 	}
@@ -200,19 +200,10 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if !slices.Contains(v.cfg.AuthorizationIssuers, iss) {
 		return nil, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss))
 	}
-	src, err := v.keySource(v.cfg.GoogleKeysURL + url.PathEscape(iss))
+	tok, err := v.verifyAt(ctx, raw, v.cfg.GoogleKeysURL+url.PathEscape(iss), iss, AudienceAuthorization, requiredAuthz())
 	if err != nil {
 		return nil, err
 	}
-	jv, err := v.verifier(src, iss, []string{AudienceAuthorization}, AudienceAuthorization, requiredAuthz())
-	if err != nil {
-		return nil, err
-	}
-	tok, err := jv.Verify(ctx, raw)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	v.rememberIssuer(raw, iss)
 	a := &AuthorizationToken{Token: tok}
 	a.Email, _ = tok.StringClaim("email")
 	a.EmailType, _ = tok.StringClaim("email_type")
@@ -267,11 +258,11 @@ func (v *Verifier) VerifyKACLSToKACLS(ctx context.Context, tenantID, raw string)
 	rec := v.newRecord(tenantID, KACLSToKACLSAuthentication)
 	defer v.records.Put(rec)
 	k, err := v.verifyKACLS(ctx, tenantID, raw)
+	var tok *jwtverify.Token
 	if k != nil {
-		v.audit(ctx, rec, raw, k.Token, err)
-	} else {
-		v.audit(ctx, rec, raw, nil, err)
+		tok = k.Token
 	}
+	v.audit(ctx, rec, raw, tok, err)
 	if err != nil {
 		return nil, err
 	}
@@ -290,17 +281,9 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw string) (*KACL
 	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
 		return nil, fmt.Errorf("%w: %s is not a trusted KACLS of the tenant", ErrIssuer, quote(iss))
 	}
-	src, err := v.keySource(strings.TrimSuffix(iss, "/") + "/certs")
+	tok, err := v.verifyAt(ctx, raw, strings.TrimSuffix(iss, "/")+"/certs", iss, AudienceMigration, requiredKACLS())
 	if err != nil {
 		return nil, err
-	}
-	jv, err := v.verifier(src, iss, []string{AudienceMigration}, AudienceMigration, requiredKACLS())
-	if err != nil {
-		return nil, err
-	}
-	tok, err := jv.Verify(ctx, raw)
-	if err != nil {
-		return nil, unavailable(err)
 	}
 	k := &KACLSToken{Issuer: iss, Token: tok}
 	k.KACLSURL, _ = tok.StringClaim("kacls_url")
@@ -382,6 +365,25 @@ func (v *Verifier) newRecord(tenantID string, typ TokenType) *AuditRecord {
 	}
 	*rec = AuditRecord{TenantID: clip(tenantID), Type: typ, Source: SourceLocal}
 	return rec
+}
+
+// verifyAt verifies raw with the keys at keysURL for issuer iss and audience
+// aud, remembering the issuer of a verified payload.
+func (v *Verifier) verifyAt(ctx context.Context, raw, keysURL, iss, aud string, req required) (*jwtverify.Token, error) {
+	src, err := v.keySource(keysURL)
+	if err != nil {
+		return nil, err
+	}
+	jv, err := v.verifier(src, iss, []string{aud}, aud, req)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := jv.Verify(ctx, raw)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	v.rememberIssuer(raw, iss)
+	return tok, nil
 }
 
 // tokenOf returns a's verified token, if any.
