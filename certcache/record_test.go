@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sesame-go/sesame/internal/redistest"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -26,7 +27,7 @@ sys.stdout.write(json.dumps(r))
 // json.dumps writes, Python's json.loads reads it back, and json.dumps of what
 // it read is the same bytes.
 func TestPutRecordIsPythonsShape(t *testing.T) {
-	py := python3(t)
+	py := redistest.Python3(t)
 	p := newPKI(t)
 	e := newRedisEnv(t)
 	for _, withCA := range []bool{false, true} {

@@ -2,9 +2,6 @@ package certcache
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -91,31 +88,4 @@ func (e *redisEnv) set(t testing.TB, key string, value []byte) {
 	if err := e.raw.Set(context.Background(), key, value, 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// python3 returns the path of python3, skipping the test without it unless
-// SESAME_REQUIRE_REDIS=1 (as CI sets), which makes its absence a failure.
-func python3(t testing.TB) string {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err == nil {
-		return py
-	}
-	if os.Getenv(redistest.RequireEnv) == "1" {
-		t.Fatalf("python3 is not on PATH (%s=1)", redistest.RequireEnv)
-	}
-	t.Skip("python3 is not on PATH")
-	return ""
-}
-
-// deadAddr is a loopback address where nothing listens.
-func deadAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
 }

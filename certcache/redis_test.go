@@ -3,6 +3,7 @@ package certcache
 import (
 	"context"
 	"errors"
+	"github.com/sesame-go/sesame/internal/redistest"
 	"maps"
 	"strings"
 	"sync"
@@ -234,7 +235,7 @@ func TestRedisMemoryExpires(t *testing.T) {
 // Redis down: ErrUnavailable, for Get and Put.
 func TestRedisUnavailable(t *testing.T) {
 	p := newPKI(t)
-	client := redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1})
+	client := redis.NewClient(&redis.Options{Addr: redistest.DeadAddr(t), MaxRetries: -1})
 	t.Cleanup(func() { _ = client.Close() })
 	c, err := NewRedisCache(client, Config{Roots: p.roots(), Now: func() time.Time { return testNow }})
 	if err != nil {

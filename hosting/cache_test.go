@@ -3,6 +3,7 @@ package hosting
 import (
 	"context"
 	"errors"
+	"github.com/sesame-go/sesame/internal/redistest"
 	"strings"
 	"testing"
 	"time"
@@ -141,7 +142,7 @@ func TestVerifier(t *testing.T) {
 
 // Redis down: ErrUnavailable for Get and Put.
 func TestUnavailable(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1})
+	client := redis.NewClient(&redis.Options{Addr: redistest.DeadAddr(t), MaxRetries: -1})
 	t.Cleanup(func() { _ = client.Close() })
 	c, err := NewCache(client, Config{Now: func() time.Time { return testNow }})
 	if err != nil {
@@ -156,7 +157,7 @@ func TestUnavailable(t *testing.T) {
 }
 
 func TestConfigRefused(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: deadAddr(t)})
+	client := redis.NewClient(&redis.Options{Addr: redistest.DeadAddr(t)})
 	t.Cleanup(func() { _ = client.Close() })
 	for name, cfg := range map[string]Config{"negative Timeout": {Timeout: -1}, "negative FetchTimeout": {FetchTimeout: -1}} {
 		if _, err := NewCache(client, cfg); !errors.Is(err, ErrConfig) {

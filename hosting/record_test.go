@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sesame-go/sesame/internal/redistest"
 	"os/exec"
 	"reflect"
 	"strings"
@@ -25,7 +26,7 @@ sys.stdout.write(json.dumps(r))
 // Python reads it, and json.dumps of what Python read is the same bytes (a
 // non-ASCII URL included: ensure_ascii escapes).
 func TestPutRecordIsPythonsShape(t *testing.T) {
-	py := python3(t)
+	py := redistest.Python3(t)
 	e := newEnv(t)
 	c := e.cache(t, Config{})
 	for _, u := range []string{consURL, "https://hébergement.example/📁/x?a=<b>&c"} {

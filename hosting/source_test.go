@@ -3,6 +3,7 @@ package hosting
 import (
 	"context"
 	"errors"
+	"github.com/sesame-go/sesame/internal/redistest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -130,7 +131,7 @@ func TestSourceFailures(t *testing.T) {
 	if got, err := newSource(t, e.cache(t, Config{}), none).Tokens(ctx, "other-nil"); !errors.Is(err, ErrFetch) || got != nil {
 		t.Fatalf("Fetcher answering nil, nil: %v, %v; want ErrFetch", got, err)
 	}
-	client := redis.NewClient(&redis.Options{Addr: deadAddr(t), MaxRetries: -1})
+	client := redis.NewClient(&redis.Options{Addr: redistest.DeadAddr(t), MaxRetries: -1})
 	t.Cleanup(func() { _ = client.Close() })
 	down, _ := NewCache(client, Config{})
 	f := &countingFetcher{tok: tokens(t, time.Hour, time.Hour)}
