@@ -186,6 +186,7 @@ func TestDiscoveryCache(t *testing.T) {
 	clk.Add(2 * time.Minute)
 	c.AuthURL(ctx) // served from the cache while a background fetch refreshes it
 	waitCount(t, fake, oidctest.PathDiscovery, 2)
+	oidc.WaitDiscovery(c) // the refresh has landed before the clock moves on
 	// ProConnect down: the last document is served for up to an hour.
 	fake.SetFaults(oidctest.Faults{Down: true})
 	clk.Add(11 * time.Minute)

@@ -1,0 +1,4 @@
+package oidc
+
+// WaitDiscovery waits for c's discovery fetch in flight, if any, to land.
+func WaitDiscovery(c *Client) { c.disc.Idle() }
