@@ -136,6 +136,11 @@ func (s *CookieFlowStore) Save(w http.ResponseWriter, r *http.Request, f Flow) e
 	if f.State == "" {
 		return fmt.Errorf("%w: flow without state", ErrState)
 	}
+	if s.full() {
+		// Its callback could not be recorded against replay: refuse the login
+		// now rather than send the agent to ProConnect for nothing.
+		return fmt.Errorf("%w: %d logins completed within the flow lifetime", ErrBusy, s.cfg.MaxUsedStates)
+	}
 	s.dropOldest(w, r)
 	name := s.cookieName(f.State)
 	plain, err := json.Marshal(f)
@@ -209,6 +214,13 @@ func (s *CookieFlowStore) markUsed(state string, expires, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.used.mark(key, expires.Unix(), now.Unix())
+}
+
+// full reports whether the replay memory holds MaxUsedStates live states.
+func (s *CookieFlowStore) full() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.used.full(s.cfg.Now().Unix())
 }
 
 // dropOldest expires flow cookies so that one more fits within MaxFlows.

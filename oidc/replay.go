@@ -36,12 +36,23 @@ func newUsedStates(max int) usedStates {
 	return usedStates{max: max, byKey: map[[16]byte]int64{}}
 }
 
-// mark records key until exp, first forgetting the states expired at now.
-func (u *usedStates) mark(key [16]byte, exp, now int64) error {
+// forget drops the states expired at now.
+func (u *usedStates) forget(now int64) {
 	for len(u.expiry) > 0 && u.expiry[0].exp <= now {
 		old := heap.Pop(&u.expiry).(usedState)
 		delete(u.byKey, old.key)
 	}
+}
+
+// full reports whether max states are live at now.
+func (u *usedStates) full(now int64) bool {
+	u.forget(now)
+	return len(u.byKey) >= u.max
+}
+
+// mark records key until exp, first forgetting the states expired at now.
+func (u *usedStates) mark(key [16]byte, exp, now int64) error {
+	u.forget(now)
 	if e, ok := u.byKey[key]; ok && now < e {
 		return fmt.Errorf("%w: state already used", ErrState)
 	}

@@ -84,8 +84,9 @@ func TestCookieFlowStoreReplayBound(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := take("state-3"); !errors.Is(err, ErrBusy) {
-		t.Fatalf("past MaxUsedStates: err = %v, want ErrBusy", err)
+	// Full: a new login is refused at once, before anyone goes to ProConnect.
+	if err := s.Save(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil), Flow{State: "state-3", Created: now.Unix()}); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Save past MaxUsedStates: err = %v, want ErrBusy", err)
 	}
 	now = now.Add(11 * time.Minute)
 	if err := take("state-4"); err != nil {
