@@ -42,14 +42,9 @@ func (a *Authentication) AuthorizedEmail() string {
 // delegate token also needs delegated_to and resource_name. The Auditor gets
 // exactly one record, valid or not.
 func (v *Verifier) VerifyAuthentication(ctx context.Context, tenantID, raw string, typ TokenType) (*Authentication, error) {
-	rec := v.newRecord(tenantID, typ)
-	defer v.records.Put(rec)
-	a, err := v.verifyAuthentication(ctx, rec, tenantID, raw, typ)
-	v.audit(ctx, rec, raw, tokenOf(a), err)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return audited(ctx, v, tenantID, raw, typ, func(rec *AuditRecord) (*Authentication, error) {
+		return v.verifyAuthentication(ctx, rec, tenantID, raw, typ)
+	})
 }
 
 func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, tenantID, raw string, typ TokenType) (*Authentication, error) {
@@ -58,12 +53,9 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	default:
 		return nil, fmt.Errorf("%w: %s is not an authentication type VerifyAuthentication checks", ErrTokenType, quote(string(typ)))
 	}
-	t, err := v.tenant(ctx, tenantID)
+	t, err := v.tenantFor(ctx, tenantID, raw)
 	if err != nil {
 		return nil, err
-	}
-	if len(raw) > maxTokenSize {
-		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
 	}
 	iss := v.issuer(raw)
 	src, aud, audKey, source, err := v.idpFor(ctx, t, iss)
@@ -174,27 +166,15 @@ type AuthorizationToken struct {
 // tenant's KACLSURL; a role allowed for op; resource_name of at most 128 bytes
 // (512 for Gmail). The Auditor gets exactly one record.
 func (v *Verifier) VerifyAuthorization(ctx context.Context, tenantID, raw string, op Operation) (*AuthorizationToken, error) {
-	rec := v.newRecord(tenantID, Authorization)
-	defer v.records.Put(rec)
-	a, err := v.verifyAuthorization(ctx, tenantID, raw, op)
-	var tok *jwtverify.Token
-	if a != nil {
-		tok = a.Token
-	}
-	v.audit(ctx, rec, raw, tok, err)
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
+	return audited(ctx, v, tenantID, raw, Authorization, func(*AuditRecord) (*AuthorizationToken, error) {
+		return v.verifyAuthorization(ctx, tenantID, raw, op)
+	})
 }
 
 func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string, op Operation) (*AuthorizationToken, error) {
-	t, err := v.tenant(ctx, tenantID)
+	t, err := v.tenantFor(ctx, tenantID, raw)
 	if err != nil {
 		return nil, err
-	}
-	if len(raw) > maxTokenSize {
-		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
 	}
 	iss := v.issuer(raw)
 	if !slices.Contains(v.cfg.AuthorizationIssuers, iss) {
@@ -255,27 +235,15 @@ type KACLSToken struct {
 // the tenant's KACLSURL and a resource_name. The Auditor gets exactly one
 // record, of type kacsl-to-kacls_authentication.
 func (v *Verifier) VerifyKACLSToKACLS(ctx context.Context, tenantID, raw string) (*KACLSToken, error) {
-	rec := v.newRecord(tenantID, KACLSToKACLSAuthentication)
-	defer v.records.Put(rec)
-	k, err := v.verifyKACLS(ctx, tenantID, raw)
-	var tok *jwtverify.Token
-	if k != nil {
-		tok = k.Token
-	}
-	v.audit(ctx, rec, raw, tok, err)
-	if err != nil {
-		return nil, err
-	}
-	return k, nil
+	return audited(ctx, v, tenantID, raw, KACLSToKACLSAuthentication, func(*AuditRecord) (*KACLSToken, error) {
+		return v.verifyKACLS(ctx, tenantID, raw)
+	})
 }
 
 func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw string) (*KACLSToken, error) {
-	t, err := v.tenant(ctx, tenantID)
+	t, err := v.tenantFor(ctx, tenantID, raw)
 	if err != nil {
 		return nil, err
-	}
-	if len(raw) > maxTokenSize {
-		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
 	}
 	iss := v.issuer(raw)
 	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
@@ -386,12 +354,44 @@ func (v *Verifier) verifyAt(ctx context.Context, raw, keysURL, iss, aud string, 
 	return tok, nil
 }
 
-// tokenOf returns a's verified token, if any.
-func tokenOf(a *Authentication) *jwtverify.Token {
-	if a == nil {
-		return nil
+// verified is a result holding the token it was verified from.
+type verified interface {
+	*Authentication | *AuthorizationToken | *KACLSToken
+	verifiedToken() *jwtverify.Token
+}
+
+func (a *Authentication) verifiedToken() *jwtverify.Token     { return a.Token }
+func (a *AuthorizationToken) verifiedToken() *jwtverify.Token { return a.Token }
+func (k *KACLSToken) verifiedToken() *jwtverify.Token         { return k.Token }
+
+// audited runs one verification and hands its record to the Auditor, exactly
+// once, whatever the outcome. A result is returned only without an error.
+func audited[T verified](ctx context.Context, v *Verifier, tenantID, raw string, typ TokenType, verify func(*AuditRecord) (T, error)) (T, error) {
+	rec := v.newRecord(tenantID, typ)
+	defer v.records.Put(rec)
+	res, err := verify(rec)
+	var tok *jwtverify.Token
+	if res != nil {
+		tok = res.verifiedToken()
 	}
-	return a.Token
+	v.audit(ctx, rec, raw, tok, err)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return res, nil
+}
+
+// tenantFor resolves the tenant of a call and bounds its token.
+func (v *Verifier) tenantFor(ctx context.Context, tenantID, raw string) (*Tenant, error) {
+	t, err := v.tenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > maxTokenSize {
+		return nil, fmt.Errorf("%w: token of %d bytes", jwtverify.ErrTooLarge, len(raw))
+	}
+	return t, nil
 }
 
 // audit completes rec from the verified token (a check after the signature
