@@ -22,8 +22,10 @@ const (
 // Cache holds certificate chains by fingerprint. RedisCache and MemoryCache
 // implement it; tests may fake it.
 type Cache interface {
-	// Get returns the chain of fingerprint fp (64 lowercase hex characters),
-	// verified when the cache has roots; ErrNotFound when there is none.
+	// Get returns the chain of fingerprint fp (64 hex characters; upper and
+	// lower case name the same chain), verified when the cache has roots;
+	// ErrNotFound when there is none, ErrInvalidFingerprint when fp is not a
+	// fingerprint.
 	Get(ctx context.Context, fp string) (*Chain, error)
 	// Put stores chain under its fingerprint, after verifying it when the cache
 	// has roots.

@@ -15,16 +15,22 @@
 //	chain, err := certs.Get(ctx, fingerprint) // errors.Is(err, certcache.ErrNotFound), ...
 //	if chain.Role() == "maitrecomptes" && slices.Contains(chain.Exchanges(), "2.prive") { ... }
 //
-// RedisCache reads a record with one GETEX that slides its TTL (48 h by
-// default, as the Python services), checks that the chain is the key's (deleting
-// a record that is not, as the Node services do), verifies it once and keeps it in
-// a bounded memory tier until the chain expires. A memory hit takes no lock and
+// RedisCache reads a record with one bounded GET (a script: a record over
+// MaxRecordSize is refused without being transferred), checks that the chain is
+// the key's (deleting a record that is not, as the Node services do), verifies it
+// once, slides its TTL (48 h by default, as the Python services; a record
+// refused is not kept alive) and keeps it in a bounded memory tier until the
+// chain expires. A fingerprint names the same chain in upper and lower case. A memory hit takes no lock and
 // allocates nothing; concurrent misses of one fingerprint share one Redis read and
 // one verification. Put verifies and writes the record byte for byte as Python's
 // json.dumps does. MemoryCache is the same without Redis.
 //
-// Every record is untrusted: it is bounded (64 KiB) before parsing, parsed
-// strictly, and refused with a sentinel error (ErrMalformed, ErrTooLarge,
+// Records are read as MilleGrilles' own services read them, tolerant of
+// additions and exact in meaning: a member Sesame does not know is ignored,
+// "ca" may be absent or null. Every record is untrusted: it is bounded (64 KiB)
+// before it is transferred, parsed strictly where it matters (one JSON object,
+// no repeated member, "pems" a list of PEM strings), and refused with a
+// sentinel error (ErrMalformed, ErrTooLarge,
 // ErrKeyType, ErrFingerprint, ErrChain, ErrExpired, ErrIDMG). A Config without
 // Roots is refused: chains are never accepted unverified unless
 // InsecureSkipVerify says so.

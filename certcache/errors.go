@@ -9,11 +9,18 @@ var (
 	// ErrNotFound is returned by Get when no record exists for the fingerprint.
 	ErrNotFound = errors.New("certcache: not found")
 
-	// ErrMalformed is returned when a record or a PEM cannot be read: not JSON,
-	// unknown members, no "pems" or an empty list, a string that is not exactly one
-	// CERTIFICATE PEM block, a certificate crypto/x509 refuses, an extension that
-	// is not UTF-8, or a fingerprint that is not 64 lowercase hex characters.
+	// ErrMalformed is returned when a record or a PEM cannot be read: not one
+	// JSON object, a repeated member name, no "pems" or an empty list, a "ca"
+	// that is neither null nor a string, a string that is not exactly one
+	// CERTIFICATE PEM block, a certificate crypto/x509 refuses, an extension
+	// that is not UTF-8, or a Redis key holding something other than a string.
+	// Unknown members are not an error: they are ignored.
 	ErrMalformed = errors.New("certcache: malformed record")
+
+	// ErrInvalidFingerprint is returned by Get when its argument is not a
+	// fingerprint (64 hex characters): the caller's mistake, not a bad record;
+	// nothing was read.
+	ErrInvalidFingerprint = errors.New("certcache: invalid fingerprint")
 
 	// ErrTooLarge is returned when a record exceeds MaxRecordSize, or a chain
 	// MaxChainLength certificates, before anything of it is parsed.

@@ -28,9 +28,14 @@ func NewMemoryCache(cfg Config) (*MemoryCache, error) {
 	return &MemoryCache{cfg: cfg, mem: newStore(cfg.MemorySize)}, nil
 }
 
-// Get returns the chain stored under fp, or ErrNotFound when there is none or it
-// has expired.
+// Get returns the chain stored under fp (64 hex characters, either case), or
+// ErrNotFound when there is none or it has expired; ErrInvalidFingerprint when
+// fp is not a fingerprint.
 func (m *MemoryCache) Get(_ context.Context, fp string) (*Chain, error) {
+	fp, err := normalizeFingerprint(fp)
+	if err != nil {
+		return nil, err
+	}
 	if c, ok := m.mem.get(fp, m.cfg.Now()); ok {
 		return c, nil
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/sesame-go/sesame/internal/jsonobj"
 )
 
 // MaxRecordSize bounds a certificate record in bytes. Larger records are refused
@@ -22,22 +24,20 @@ func Key(fp string) string { return KeyPrefix + fp }
 //
 //	{"pems": ["<leaf PEM>", "<intermediate PEM>", …], "ca": null | "<root PEM>"}
 //
-// strictly: at most MaxRecordSize bytes, exactly these members ("ca" may be
-// absent, meaning null), one to MaxChainLength PEMs, each one CERTIFICATE block
-// with real or literal `\n` line breaks, an Ed25519 leaf. The chain is not
-// verified: call Chain.Verify.
+// as MilleGrilles' own services read it, tolerant of additions and exact in
+// meaning: members other than "pems" and "ca" are ignored (a service that
+// adds one does not break every lookup), "ca" may be absent or null. Strict
+// where it guards something: at most MaxRecordSize bytes, one JSON object
+// without repeated names, "pems" a list of one to MaxChainLength strings,
+// each one CERTIFICATE block with real or literal `\n` line breaks, an
+// Ed25519 leaf. The chain is not verified: call Chain.Verify.
 func DecodeRecord(b []byte) (*Chain, error) {
 	if len(b) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(b), MaxRecordSize)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(b, &members); err != nil || members == nil {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
-	}
-	for name := range members {
-		if name != "pems" && name != "ca" {
-			return nil, fmt.Errorf("%w: unknown member %q", ErrMalformed, name)
-		}
+	members, err := jsonobj.Members(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	pems, err := decodePEMs(members["pems"])
 	if err != nil {

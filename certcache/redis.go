@@ -4,21 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
+
+	"github.com/sesame-go/sesame/internal/redisread"
 )
 
 // RedisCache is a Cache over MilleGrilles' Redis records certificat_v1:<fp>, in
 // front of which sits a bounded memory tier.
 //
 // Get answers from memory when it can (no lock, no allocation). Otherwise it
-// reads the record with one GETEX … EX TTL (the sliding TTL of MilleGrilles'
-// Python services), checks that the chain's fingerprint is the key's (a record
+// reads the record with one bounded GET (a record over MaxRecordSize is not
+// transferred), checks that the chain's fingerprint is the key's (a record
 // that does not match is deleted, as MilleGrilles' Node services do), verifies
-// the chain once and keeps it in memory until it expires. Concurrent misses of
+// the chain once, renews the record's TTL (the sliding TTL of MilleGrilles'
+// Python services; a record refused is not kept alive) and keeps the chain in
+// memory until it expires. Concurrent misses of
 // one fingerprint share one read and one verification.
 //
 // It is safe for concurrent use. The caller picks the database in the client's
@@ -50,19 +55,22 @@ func NewRedisCache(client redis.UniversalClient, cfg Config) (*RedisCache, error
 	return c, nil
 }
 
-// Get returns the verified chain of fingerprint fp. Errors: ErrMalformed for a
-// fingerprint that is not 64 lowercase hex characters or a record that does not
-// parse, ErrTooLarge, ErrKeyType, ErrFingerprint, ErrChain, ErrExpired, ErrIDMG
-// for a record refused, ErrNotFound, ErrUnavailable (which also wraps the
-// context's error when ctx ends first).
+// Get returns the verified chain of fingerprint fp (64 hex characters, in
+// either case: a fingerprint names the same certificate in upper and lower
+// case). Errors: ErrInvalidFingerprint for a fingerprint that is not 64 hex
+// characters (the caller's argument, nothing was read); ErrMalformed for a
+// record that does not parse, ErrTooLarge, ErrKeyType, ErrFingerprint,
+// ErrChain, ErrExpired, ErrIDMG for a record refused; ErrNotFound;
+// ErrUnavailable (which also wraps the context's error when ctx ends first).
 func (c *RedisCache) Get(ctx context.Context, fp string) (*Chain, error) {
+	fp, err := normalizeFingerprint(fp)
+	if err != nil {
+		return nil, err
+	}
 	if c.mem != nil {
 		if chain, ok := c.mem.get(fp, c.cfg.Now()); ok {
 			return chain, nil
 		}
-	}
-	if !validFingerprint(fp) {
-		return nil, fmt.Errorf("%w: fingerprint %q", ErrMalformed, fp)
 	}
 	ch := c.group.DoChan(fp, func() (any, error) {
 		return c.load(context.WithoutCancel(ctx), fp)
@@ -78,7 +86,8 @@ func (c *RedisCache) Get(ctx context.Context, fp string) (*Chain, error) {
 	}
 }
 
-// load reads, checks and remembers the record of fp, for all coalesced callers.
+// load reads, checks and remembers the record of fp, for all coalesced
+// callers; only a record accepted has its TTL renewed.
 func (c *RedisCache) load(ctx context.Context, fp string) (*Chain, error) {
 	now := c.cfg.Now()
 	if c.mem != nil {
@@ -89,28 +98,45 @@ func (c *RedisCache) load(ctx context.Context, fp string) (*Chain, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	raw, err := c.read(ctx, fp)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var chain *Chain
+		if chain, err = c.accept(ctx, fp, raw, now); err == nil {
+			c.renew(ctx, fp)
+			return chain, nil
+		}
 	}
-	chain, err := c.accept(ctx, fp, raw, now)
-	if err != nil {
+	if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnavailable) {
 		c.cfg.Logger.WarnContext(ctx, "certcache: record refused", "key", Key(fp), "err", err)
-		return nil, err
 	}
-	return chain, nil
+	return nil, err
 }
 
-// read is one GETEX.
+// read is one bounded GET: a record over MaxRecordSize is refused without
+// being transferred, and no read renews a TTL (renew does, once the record
+// is accepted).
 func (c *RedisCache) read(ctx context.Context, fp string) ([]byte, error) {
 	c.reads.Add(1)
-	raw, err := c.client.GetEx(ctx, Key(fp), c.cfg.TTL).Bytes()
+	raw, err := redisread.Get(ctx, c.client, Key(fp), MaxRecordSize)
 	switch {
-	case errors.Is(err, redis.Nil):
+	case errors.Is(err, redisread.ErrNotFound):
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, fp)
+	case errors.Is(err, redisread.ErrTooLarge):
+		return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
+	case errors.Is(err, redisread.ErrWrongType):
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return raw, nil
+}
+
+// renew slides the TTL of an accepted record, as MilleGrilles' Python services
+// do on every read (their GETEX … EX). A failure is logged: the chain is good
+// and the caller gets it.
+func (c *RedisCache) renew(ctx context.Context, fp string) {
+	if err := c.client.Expire(ctx, Key(fp), c.cfg.TTL).Err(); err != nil {
+		c.cfg.Logger.WarnContext(ctx, "certcache: cannot renew the record's TTL", "key", Key(fp), "err", err)
+	}
 }
 
 // accept decodes raw, deletes it if its chain is not fp's, verifies it and keeps
@@ -170,7 +196,7 @@ func (c *RedisCache) Put(ctx context.Context, chain *Chain) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	if err := c.client.Set(ctx, Key(chain.Fingerprint()), EncodeRecord(chain), c.cfg.TTL).Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if c.mem != nil {
 		c.mem.put(chain, expires, now)
@@ -187,15 +213,17 @@ func (c *RedisCache) Stats() Stats {
 	return s
 }
 
-// validFingerprint accepts 64 lowercase hex characters.
-func validFingerprint(fp string) bool {
+// normalizeFingerprint accepts 64 hex characters in either case and returns
+// them in lowercase, the form of the record's key; anything else is
+// ErrInvalidFingerprint.
+func normalizeFingerprint(fp string) (string, error) {
 	if len(fp) != 64 {
-		return false
+		return "", fmt.Errorf("%w: %d characters, want 64", ErrInvalidFingerprint, len(fp))
 	}
 	for i := 0; i < len(fp); i++ {
-		if c := fp[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+		if c := fp[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') && (c < 'A' || c > 'F') {
+			return "", fmt.Errorf("%w: %s is not hex", ErrInvalidFingerprint, quote(fp))
 		}
 	}
-	return true
+	return strings.ToLower(fp), nil
 }

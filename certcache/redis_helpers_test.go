@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/internal/redisread"
 	"github.com/sesame-go/sesame/internal/redistest"
 )
 
@@ -66,6 +67,10 @@ func newRedisEnv(t testing.TB) *redisEnv {
 	t.Helper()
 	srv := redistest.Start(t)
 	e := &redisEnv{srv: srv, raw: srv.Client, cmds: &counter{names: map[string]int{}}}
+	// Loaded ahead, so that every read counts as one EVALSHA.
+	if err := redisread.Script().Load(context.Background(), e.raw).Err(); err != nil {
+		t.Fatal(err)
+	}
 	e.counted = redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
 	e.counted.AddHook(e.cmds)
 	t.Cleanup(func() { _ = e.counted.Close() })

@@ -28,7 +28,8 @@ func wantCmds(t *testing.T, e *redisEnv, want map[string]int) {
 }
 
 // The seed record, stored as the document shows it (literal \n), is read with one
-// GETEX that sets the 48 h sliding TTL, verified once, then served from memory.
+// bounded GET (EVALSHA), verified once, its 48 h sliding TTL set (EXPIRE), then
+// served from memory.
 func TestRedisGetSeed(t *testing.T) {
 	e := newRedisEnv(t)
 	e.set(t, Key(seedFingerprint), seedRecord(t))
@@ -38,7 +39,7 @@ func TestRedisGetSeed(t *testing.T) {
 	if err != nil || chain.Fingerprint() != seedFingerprint || chain.Role() != "maitrecomptes" {
 		t.Fatalf("Get = %v, %v", chain, err)
 	}
-	wantCmds(t, e, map[string]int{"getex": 1})
+	wantCmds(t, e, map[string]int{"evalsha": 1, "expire": 1})
 	if ttl := e.raw.TTL(ctx, Key(seedFingerprint)).Val(); ttl <= 47*time.Hour || ttl > 48*time.Hour {
 		t.Fatalf("TTL after Get = %v, want 48 h", ttl)
 	}
@@ -66,14 +67,16 @@ func TestRedisGetRefuses(t *testing.T) {
 		want   error
 		cmds   map[string]int
 	}{
-		{"missing", good.Fingerprint(), nil, testNow, ErrNotFound, map[string]int{"getex": 1}},
-		{"not JSON", good.Fingerprint(), []byte("{pems"), testNow, ErrMalformed, map[string]int{"getex": 1}},
-		{"10 MB", good.Fingerprint(), []byte(strings.Repeat(" ", 10<<20)), testNow, ErrTooLarge, map[string]int{"getex": 1}},
-		{"expired", good.Fingerprint(), EncodeRecord(good), good.NotAfter().Add(time.Second), ErrExpired, map[string]int{"getex": 1}},
-		{"O not the IDMG", "", EncodeRecord(p.chain(t, leafSpec{org: "zOther"})), testNow, ErrIDMG, map[string]int{"getex": 1}},
-		{"fingerprint mismatch", otherFP, EncodeRecord(good), testNow, ErrFingerprint, map[string]int{"getex": 1, "evalsha": 1, "eval": 1}},
-		{"fingerprint not hex", strings.ToUpper(good.Fingerprint()), nil, testNow, ErrMalformed, map[string]int{}},
-		{"fingerprint too short", good.Fingerprint()[:63], nil, testNow, ErrMalformed, map[string]int{}},
+		{"missing", good.Fingerprint(), nil, testNow, ErrNotFound, map[string]int{"evalsha": 1}},
+		{"not JSON", good.Fingerprint(), []byte("{pems"), testNow, ErrMalformed, map[string]int{"evalsha": 1}},
+		{"10 MB", good.Fingerprint(), []byte(strings.Repeat(" ", 10<<20)), testNow, ErrTooLarge, map[string]int{"evalsha": 1}},
+		{"expired", good.Fingerprint(), EncodeRecord(good), good.NotAfter().Add(time.Second), ErrExpired, map[string]int{"evalsha": 1}},
+		{"O not the IDMG", "", EncodeRecord(p.chain(t, leafSpec{org: "zOther"})), testNow, ErrIDMG, map[string]int{"evalsha": 1}},
+		{"fingerprint mismatch", otherFP, EncodeRecord(good), testNow, ErrFingerprint, map[string]int{"evalsha": 2, "eval": 1}},
+		{"wrong type", good.Fingerprint(), nil, testNow, ErrMalformed, map[string]int{"evalsha": 1}},
+		{"fingerprint not hex", strings.Repeat("g", 64), nil, testNow, ErrInvalidFingerprint, map[string]int{}},
+		{"fingerprint too short", good.Fingerprint()[:63], nil, testNow, ErrInvalidFingerprint, map[string]int{}},
+		{"fingerprint too long", good.Fingerprint() + "0", nil, testNow, ErrInvalidFingerprint, map[string]int{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +87,9 @@ func TestRedisGetRefuses(t *testing.T) {
 			}
 			if tt.record != nil {
 				e.set(t, Key(tt.key), tt.record)
+			}
+			if tt.name == "wrong type" {
+				e.raw.HSet(context.Background(), Key(tt.key), "pems", "x")
 			}
 			c := e.cache(t, Config{Roots: p.roots()}, tt.now)
 			if chain, err := c.Get(context.Background(), tt.key); !errors.Is(err, tt.want) || chain != nil {
@@ -163,7 +169,7 @@ func TestRedisConcurrentMissesCoalesce(t *testing.T) {
 	if failed.Load() != 0 {
 		t.Fatalf("%d of %d Gets failed", failed.Load(), n)
 	}
-	wantCmds(t, e, map[string]int{"getex": 1})
+	wantCmds(t, e, map[string]int{"evalsha": 1, "expire": 1})
 	if s := c.Stats(); s.Reads != 1 || s.Verifications != 1 {
 		t.Fatalf("Stats = %+v, want one read and one verification", s)
 	}
@@ -226,7 +232,7 @@ func TestRedisMemoryExpires(t *testing.T) {
 	if _, err := c.Get(ctx, chain.Fingerprint()); !errors.Is(err, ErrExpired) {
 		t.Fatalf("Get after expiry = %v, want ErrExpired", err)
 	}
-	wantCmds(t, e, map[string]int{"getex": 1})
+	wantCmds(t, e, map[string]int{"evalsha": 1})
 	if n := c.Stats().Memory; n != 0 {
 		t.Fatalf("%d chains left in memory", n)
 	}
@@ -315,5 +321,81 @@ func TestConfigRefused(t *testing.T) {
 	}
 	if _, err := NewMemoryCache(Config{Roots: roots, MemorySize: -1}); !errors.Is(err, ErrConfig) {
 		t.Fatalf("MemoryCache without memory: %v", err)
+	}
+}
+
+// A refused record is not kept alive by reads, and one over MaxRecordSize is
+// not even transferred: the server's output bytes grow by far less than the
+// record. A good record has its sliding TTL renewed.
+func TestRedisRefusedRecordsKeepTheirTTL(t *testing.T) {
+	p := newPKI(t)
+	good := p.chain(t, leafSpec{})
+	refused := p.chain(t, leafSpec{org: "zOther"})
+	big := []byte(`{"pems": ["` + strings.Repeat("A", MaxRecordSize) + `"]}`)
+	tests := []struct {
+		name   string
+		record []byte
+		want   error
+		renew  bool
+	}{
+		{"good", EncodeRecord(good), nil, true},
+		{"not JSON", []byte("{pems"), ErrMalformed, false},
+		{"over MaxRecordSize", big, ErrTooLarge, false},
+		{"a chain refused", EncodeRecord(refused), ErrIDMG, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newRedisEnv(t)
+			ctx := context.Background()
+			fp := good.Fingerprint()
+			if tt.want == ErrIDMG {
+				fp = refused.Fingerprint()
+			}
+			if err := e.raw.Set(ctx, Key(fp), tt.record, time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+			before := e.srv.NetOutputBytes(t)
+			c := e.cache(t, Config{Roots: p.roots()}, testNow)
+			if _, err := c.Get(ctx, fp); !errors.Is(err, tt.want) {
+				t.Fatalf("Get = %v, want %v", err, tt.want)
+			}
+			if sent := e.srv.NetOutputBytes(t) - before; sent > int64(len(tt.record))+4096 || (tt.want == ErrTooLarge && sent > 4096) {
+				t.Fatalf("the server sent %d bytes for a record of %d", sent, len(tt.record))
+			}
+			ttl := e.raw.TTL(ctx, Key(fp)).Val()
+			if renewed := ttl > time.Hour; renewed != tt.renew {
+				t.Fatalf("TTL after Get = %v; renewed %v, want %v", ttl, renewed, tt.renew)
+			}
+		})
+	}
+}
+
+// A fingerprint in uppercase names the same certificate as in lowercase, from
+// Redis and from memory.
+func TestRedisFingerprintCase(t *testing.T) {
+	e := newRedisEnv(t)
+	e.set(t, Key(seedFingerprint), seedRecord(t))
+	c := e.cache(t, seedCfg(t), seedTime)
+	for _, fp := range []string{strings.ToUpper(seedFingerprint), seedFingerprint, strings.ToUpper(seedFingerprint[:10]) + seedFingerprint[10:]} {
+		if chain, err := c.Get(context.Background(), fp); err != nil || chain.Fingerprint() != seedFingerprint {
+			t.Fatalf("Get(%s) = %v, %v", fp, chain, err)
+		}
+	}
+	if s := c.Stats(); s.Reads != 1 {
+		t.Fatalf("Stats = %+v, want one read", s)
+	}
+	m, err := NewMemoryCache(Config{Roots: seedRoots(t), Now: func() time.Time { return seedTime }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, _ := c.Get(context.Background(), seedFingerprint)
+	if err := m.Put(context.Background(), chain); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := m.Get(context.Background(), strings.ToUpper(seedFingerprint)); err != nil || got != chain {
+		t.Fatalf("MemoryCache.Get(upper) = %v, %v", got, err)
+	}
+	if _, err := m.Get(context.Background(), "zz"); !errors.Is(err, ErrInvalidFingerprint) || errors.Is(err, ErrMalformed) {
+		t.Fatalf("MemoryCache.Get(zz) = %v, want ErrInvalidFingerprint only", err)
 	}
 }

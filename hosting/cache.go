@@ -2,6 +2,7 @@ package hosting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -96,12 +97,15 @@ func (c *Cache) Get(ctx context.Context, instanceID string) (*Tokens, error) {
 	raw, found, err := c.kv.get(rctx, Key(instanceID))
 	cancel()
 	switch {
-	case err != nil:
+	case err != nil && !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrMalformed):
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
-	case !found:
+	case err == nil && !found:
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, instanceID)
 	}
-	t, err := c.accept(ctx, raw)
+	var t *Tokens
+	if err == nil {
+		t, err = c.accept(ctx, raw)
+	}
 	if err != nil {
 		c.cfg.Logger.WarnContext(ctx, "hosting: record refused", "key", Key(instanceID), "err", err)
 		return nil, err

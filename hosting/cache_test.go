@@ -14,7 +14,7 @@ import (
 )
 
 // Put stores until 30 s before the earliest exp, with one SET; Get reads it back
-// with one GET.
+// with one bounded GET (EVALSHA).
 func TestPutGet(t *testing.T) {
 	e := newEnv(t)
 	c := e.cache(t, Config{})
@@ -31,7 +31,7 @@ func TestPutGet(t *testing.T) {
 	if err != nil || *got != tok {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
-	e.wantCmds(t, map[string]int{"get": 1})
+	e.wantCmds(t, map[string]int{"evalsha": 1})
 }
 
 // Tokens that cannot be cached are refused by Put, and nothing is sent to Redis.
@@ -95,7 +95,7 @@ func TestGetRefuses(t *testing.T) {
 			if got, err := c.Get(context.Background(), instance); !errors.Is(err, tt.want) || got != nil {
 				t.Fatalf("Get = %v, %v; want %v", got, err, tt.want)
 			}
-			e.wantCmds(t, map[string]int{"get": 1})
+			e.wantCmds(t, map[string]int{"evalsha": 1})
 		})
 	}
 	if _, err := c.Get(context.Background(), "bad id"); !errors.Is(err, ErrInstanceID) {

@@ -13,8 +13,10 @@
 // Put reads each token's exp, refuses a token without one (ErrNoExpiry), stores
 // nothing when the TTL (earliest exp − 30 s) is not positive (ErrExpired), and
 // writes the record with one SET … EX, byte for byte as Python's json.dumps. Get
-// is one GET; the record is untrusted, so it is bounded (64 KiB), parsed strictly
-// and its exp checked again.
+// is one bounded GET (a record over 64 KiB is refused without being
+// transferred); the record is read as MilleGrilles' services read it (members
+// Sesame does not know are ignored; the three it knows are required strings),
+// with no repeated member, and its exp checked again.
 //
 // exp is read through a jwtverify Verifier when Config.Verifier is set: the
 // tokens' signatures and claims are then verified on every Put and Get. Without

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/internal/redisread"
 	"github.com/sesame-go/sesame/internal/redistest"
 	"github.com/sesame-go/sesame/jwtverify/jwttest"
 )
@@ -70,6 +71,7 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 
 // env is a real redis-server with a raw client and a counted one.
 type env struct {
+	srv          *redistest.Server
 	raw, counted *redis.Client
 	cmds         *counter
 }
@@ -77,7 +79,11 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	srv := redistest.Start(t)
-	e := &env{raw: srv.Client, cmds: &counter{names: map[string]int{}}}
+	e := &env{srv: srv, raw: srv.Client, cmds: &counter{names: map[string]int{}}}
+	// Loaded ahead, so that every read counts as one EVALSHA.
+	if err := redisread.Script().Load(context.Background(), e.raw).Err(); err != nil {
+		t.Fatal(err)
+	}
 	e.counted = redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
 	e.counted.AddHook(e.cmds)
 	t.Cleanup(func() { _ = e.counted.Close() })

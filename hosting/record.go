@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/sesame-go/sesame/internal/jsonobj"
 )
 
 // Bounds of a hosting record.
@@ -34,27 +36,32 @@ type Tokens struct {
 	URL string `json:"url"`
 }
 
-// DecodeRecord reads a hosting record strictly: at most MaxRecordSize bytes,
-// a JSON object of exactly "jwt_readonly", "jwt_readwrite" and "url", each a
-// non-empty string, the tokens compact JWTs of at most MaxTokenSize bytes, the URL
-// absolute https. The tokens' exp are not checked here: Cache.Get does that.
+// DecodeRecord reads a hosting record as MilleGrilles' own services read it,
+// tolerant of additions and exact in meaning: members other than
+// "jwt_readonly", "jwt_readwrite" and "url" are ignored, and those three are
+// required non-empty strings. Strict where it guards something: at most
+// MaxRecordSize bytes, one JSON object without repeated names, the tokens
+// compact JWTs of at most MaxTokenSize bytes, the URL absolute https. The
+// tokens' exp are not checked here: Cache.Get does that.
 func DecodeRecord(b []byte) (*Tokens, error) {
 	if len(b) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(b), MaxRecordSize)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(b, &members); err != nil || members == nil {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	members, err := jsonobj.Members(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	var t Tokens
-	fields := map[string]*string{"jwt_readonly": &t.ReadOnly, "jwt_readwrite": &t.ReadWrite, "url": &t.URL}
-	for name, raw := range members {
-		dst, ok := fields[name]
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"jwt_readonly", &t.ReadOnly}, {"jwt_readwrite", &t.ReadWrite}, {"url", &t.URL}} {
+		raw, ok := members[f.name]
 		if !ok {
-			return nil, fmt.Errorf("%w: unknown member %q", ErrMalformed, name)
+			return nil, fmt.Errorf("%w: no %s", ErrMalformed, f.name)
 		}
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return nil, fmt.Errorf("%w: %s is not a string", ErrMalformed, name)
+		if jsonobj.IsNull(raw) || json.Unmarshal(raw, f.dst) != nil {
+			return nil, fmt.Errorf("%w: %s is not a string", ErrMalformed, f.name)
 		}
 	}
 	if err := t.check(); err != nil {
@@ -65,7 +72,8 @@ func DecodeRecord(b []byte) (*Tokens, error) {
 
 // check validates the shape of t (not its tokens' claims).
 func (t *Tokens) check() error {
-	for name, tok := range map[string]string{"jwt_readonly": t.ReadOnly, "jwt_readwrite": t.ReadWrite} {
+	for _, f := range [...]struct{ name, tok string }{{"jwt_readonly", t.ReadOnly}, {"jwt_readwrite", t.ReadWrite}} {
+		name, tok := f.name, f.tok
 		switch {
 		case tok == "":
 			return fmt.Errorf("%w: no %s", ErrMalformed, name)
@@ -77,7 +85,7 @@ func (t *Tokens) check() error {
 	}
 	u, err := url.Parse(t.URL)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%w: url %q is not an absolute https URL", ErrMalformed, t.URL)
+		return fmt.Errorf("%w: url %s is not an absolute https URL", ErrMalformed, jsonobj.Quote(t.URL))
 	}
 	return nil
 }

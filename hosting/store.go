@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sesame-go/sesame/internal/redisread"
 )
 
 // store is where records live: Redis, or process memory.
@@ -17,13 +19,22 @@ type store interface {
 	ttl(ctx context.Context, key string) (time.Duration, bool, error)
 }
 
-// redisStore is a store on a go-redis client: one GET, one SET … EX, one TTL.
+// redisStore is a store on a go-redis client: one bounded GET, one SET … EX,
+// one TTL.
 type redisStore struct{ client redis.UniversalClient }
 
+// get refuses a record over MaxRecordSize (ErrTooLarge) without transferring
+// it, and a key holding another type than a string (ErrMalformed); any other
+// error is Redis's.
 func (s redisStore) get(ctx context.Context, key string) ([]byte, bool, error) {
-	b, err := s.client.Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
+	b, err := redisread.Get(ctx, s.client, key, MaxRecordSize)
+	switch {
+	case errors.Is(err, redisread.ErrNotFound):
 		return nil, false, nil
+	case errors.Is(err, redisread.ErrTooLarge):
+		return nil, true, fmt.Errorf("%w: %w", ErrTooLarge, err)
+	case errors.Is(err, redisread.ErrWrongType):
+		return nil, true, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return b, err == nil, err
 }
