@@ -63,6 +63,8 @@ func (s *Session) Rejected() error {
 }
 
 // Get decodes the value of key into dst and reports whether key was present.
+// A value dst cannot hold is an ErrValue that wraps the decoder's error, so a
+// type's own sentinel reaches the caller (errors.Is(err, passkey.ErrFormat)).
 func (s *Session) Get(key string, dst any) (bool, error) {
 	raw, ok, err := s.raw1(key)
 	if err != nil || !ok {
@@ -71,7 +73,7 @@ func (s *Session) Get(key string, dst any) (bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
-		return true, fmt.Errorf("%w: %s: %v", ErrValue, key, err)
+		return true, fmt.Errorf("%w: %s: %w", ErrValue, key, err)
 	}
 	return true, nil
 }
@@ -100,7 +102,7 @@ func (s *Session) GetInt64(key string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s is not an int64", ErrValue, key)
+		return 0, fmt.Errorf("%w: %s is not an int64: %w", ErrValue, key, err)
 	}
 	return n, nil
 }

@@ -14,17 +14,20 @@ const MinRSABits = 2048
 
 // algorithm describes one of webauthn-rs's COSEAlgorithm names.
 type algorithm struct {
-	name  string                               // webauthn-rs's type_
+	name  string                               // webauthn-rs's type_, as written
+	alias string                               // the serde alias also read
 	id    webauthncose.COSEAlgorithmIdentifier // COSE alg
 	key   string                               // the key variant it needs
 	curve string                               // the curve it needs (EC keys)
 }
 
 // algorithmByName and algorithmByID are the one table of algorithms; webauthn-rs's
-// INSECURE_RS1 is refused.
+// INSECURE_RS1 is refused. algorithmByName also reads the serde aliases of
+// webauthn-rs's COSEAlgorithm (ECDSA_SHA256, ECDSA_SHA384, ECDSA_SHA512); the
+// algorithm it returns carries the canonical name, the one written.
 func algorithmByName(name string) (algorithm, bool) {
 	for _, a := range algorithms() {
-		if a.name == name {
+		if a.name == name || (a.alias != "" && a.alias == name) {
 			return a, true
 		}
 	}
@@ -42,16 +45,16 @@ func algorithmByID(id int64) (algorithm, bool) {
 
 func algorithms() []algorithm {
 	return []algorithm{
-		{"ES256", webauthncose.AlgES256, "EC_EC2", "SECP256R1"},
-		{"ES384", webauthncose.AlgES384, "EC_EC2", "SECP384R1"},
-		{"ES512", webauthncose.AlgES512, "EC_EC2", "SECP521R1"},
-		{"RS256", webauthncose.AlgRS256, "RSA", ""},
-		{"RS384", webauthncose.AlgRS384, "RSA", ""},
-		{"RS512", webauthncose.AlgRS512, "RSA", ""},
-		{"PS256", webauthncose.AlgPS256, "RSA", ""},
-		{"PS384", webauthncose.AlgPS384, "RSA", ""},
-		{"PS512", webauthncose.AlgPS512, "RSA", ""},
-		{"EDDSA", webauthncose.AlgEdDSA, "EC_OKP", "ED25519"},
+		{"ES256", "ECDSA_SHA256", webauthncose.AlgES256, "EC_EC2", "SECP256R1"},
+		{"ES384", "ECDSA_SHA384", webauthncose.AlgES384, "EC_EC2", "SECP384R1"},
+		{"ES512", "ECDSA_SHA512", webauthncose.AlgES512, "EC_EC2", "SECP521R1"},
+		{"RS256", "", webauthncose.AlgRS256, "RSA", ""},
+		{"RS384", "", webauthncose.AlgRS384, "RSA", ""},
+		{"RS512", "", webauthncose.AlgRS512, "RSA", ""},
+		{"PS256", "", webauthncose.AlgPS256, "RSA", ""},
+		{"PS384", "", webauthncose.AlgPS384, "RSA", ""},
+		{"PS512", "", webauthncose.AlgPS512, "RSA", ""},
+		{"EDDSA", "", webauthncose.AlgEdDSA, "EC_OKP", "ED25519"},
 	}
 }
 
@@ -94,9 +97,6 @@ func readCOSE(o *object) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := o.done(); err != nil {
-		return nil, err
-	}
 	name, val, err := variant(kv, o.path+".key")
 	if err != nil {
 		return nil, err
@@ -120,11 +120,11 @@ func readCOSE(o *object) ([]byte, error) {
 			return nil, err
 		}
 		crv, size, _ := curveInfo(curve)
-		x, err := k.fixedBytes("x", size)
+		x, err := k.sizedBytes("x", size)
 		if err != nil {
 			return nil, err
 		}
-		y, err := k.fixedBytes("y", size)
+		y, err := k.sizedBytes("y", size)
 		if err != nil {
 			return nil, err
 		}
@@ -153,9 +153,6 @@ func readCOSE(o *object) ([]byte, error) {
 		}
 		pk.KeyType = int64(webauthncose.OctetKey)
 		v = webauthncose.OKPPublicKeyData{PublicKeyData: pk, Curve: crv, XCoord: x}
-	}
-	if err := k.done(); err != nil {
-		return nil, err
 	}
 	b, err := webauthncbor.Marshal(v)
 	if err != nil {

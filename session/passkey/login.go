@@ -1,43 +1,34 @@
 package passkey
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/sesame-go/sesame/session"
 )
 
 // FinishLogin verifies the browser's assertion against the ceremony, which
-// it ends whatever the outcome, applies webauthn-rs's rules that go-webauthn
-// lacks (see checkAssertion), moves the credential's counter forward in
-// Users, then renews the session id and records the user: userId, userName,
-// authentifiee true.
+// it ends whatever the outcome, with webauthn-rs's rules (Verifier.VerifyLogin),
+// moves the credential's counter forward in Users and stores its changed
+// backup flags, then renews the session id and records the user: userId,
+// userName, authentifiee true.
+//
+// The ceremony may have been begun by Sesame or by a MilleGrilles service
+// (webauthn-rs's state under passkey_authentication, the user under
+// userIdChallenge / userNameChallenge). A state Sesame began carries its
+// deadline (passkey_authentication_expires, Config.Timeout after the begin);
+// a state without one is valid while the session record lives, so its age is
+// bounded by the session's lifetime (the record's idle TTL, aiohttp's
+// max_age), and like every state it is used once: the first finish deletes it.
 func (p *Passkeys) FinishLogin() http.Handler {
 	return p.inSession(func(w http.ResponseWriter, r *http.Request, s *session.Session) error {
-		var st Authentication
-		found, err := s.Get(KeyAuthentication, &st)
-		deadline, derr := s.GetInt64(KeyAuthenticationExpires)
-		name, nerr := s.GetString(KeyUserNameChallenge)
-		uid, ierr := s.GetString(KeyUserIDChallenge)
-		for _, k := range []string{KeyAuthentication, KeyAuthenticationExpires, KeyUserNameChallenge, KeyUserIDChallenge} {
-			if err := s.Delete(k); err != nil { // used once, success or not
-				return err
-			}
-		}
-		if err := errors.Join(err, derr, nerr, ierr); err != nil {
-			return sessionErr(err)
-		}
-		if !found {
-			return ErrNoCeremony
-		}
-		if deadline == 0 || p.cfg.Now().Unix() >= deadline {
-			return ErrExpired
+		st, name, uid, err := p.takeAuthentication(s)
+		if err != nil {
+			return err
 		}
 		body, err := readBody(r, w)
 		if err != nil {
@@ -52,12 +43,10 @@ func (p *Passkeys) FinishLogin() http.Handler {
 		case name != "" && uid == "": // a username-first login for an unknown name
 			return fmt.Errorf("%w: no such user", ErrUnknownCredential)
 		case name != "":
-			st.Session.UserID = []byte(uid)
 			u, err = p.cfg.Users.UserByID(r.Context(), uid)
+		case len(parsed.Response.UserHandle) == 0:
+			return fmt.Errorf("%w: a discoverable login without a user handle", ErrVerification)
 		default:
-			if len(parsed.Response.UserHandle) == 0 {
-				return fmt.Errorf("%w: a discoverable login without a user handle", ErrVerification)
-			}
 			u, err = p.cfg.Users.UserByID(r.Context(), string(parsed.Response.UserHandle))
 		}
 		if errors.Is(err, ErrUnknownUser) {
@@ -66,39 +55,12 @@ func (p *Passkeys) FinishLogin() http.Handler {
 		if err != nil {
 			return err
 		}
-		i := credentialIndex(u.Credentials, parsed.RawID)
-		if i < 0 {
-			return fmt.Errorf("%w: not one of the user's", ErrUnknownCredential)
-		}
-		stored := u.Credentials[i]
-		check, updated, err := checkAssertion(&stored, parsed.Response.AuthenticatorData.Flags, st)
+		res, err := p.v.verify(st, u, parsed)
 		if err != nil {
 			return err
 		}
-		wu := newWebauthnUser(u)
-		wu.creds[i] = check
-		if name != "" { // go-webauthn checks the credential is in the ceremony's list
-			_, err = p.wa.ValidateLogin(wu, st.Session, parsed)
-		} else {
-			_, _, err = p.wa.ValidatePasskeyLogin(func(rawID, userHandle []byte) (webauthn.User, error) {
-				return wu, nil
-			}, st.Session, parsed)
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrVerification, err)
-		}
-		from, to := stored.Authenticator.SignCount, parsed.Response.AuthenticatorData.Counter
-		if to <= from && (to != 0 || from != 0) {
-			return fmt.Errorf("%w: %d after %d", ErrCounter, to, from)
-		}
-		if err := p.cfg.Users.BumpCounter(r.Context(), u.ID, stored.ID, from, to); err != nil {
+		if err := p.record(r, u, res); err != nil {
 			return err
-		}
-		if updated != nil {
-			updated.Authenticator.SignCount = to
-			if err := p.cfg.Users.UpdateCredential(r.Context(), u.ID, *updated); err != nil {
-				return err
-			}
 		}
 		if err := s.Renew(); err != nil {
 			return err
@@ -115,60 +77,51 @@ func (p *Passkeys) FinishLogin() http.Handler {
 	})
 }
 
-func credentialIndex(creds []Credential, id []byte) int {
-	for i := range creds {
-		if bytes.Equal(creds[i].ID, id) {
-			return i
+// takeAuthentication reads the login ceremony from the session and deletes it
+// (used once, success or not): its state, and the user name and id of a
+// username-first login.
+func (p *Passkeys) takeAuthentication(s *session.Session) (st *Authentication, name, uid string, err error) {
+	st = &Authentication{}
+	found, err := s.Get(KeyAuthentication, st)
+	hasDeadline, herr := s.Has(KeyAuthenticationExpires)
+	deadline, derr := s.GetInt64(KeyAuthenticationExpires)
+	name, nerr := s.GetString(KeyUserNameChallenge)
+	uid, ierr := s.GetString(KeyUserIDChallenge)
+	for _, k := range []string{KeyAuthentication, KeyAuthenticationExpires, KeyUserNameChallenge, KeyUserIDChallenge} {
+		if err := s.Delete(k); err != nil {
+			return nil, "", "", err
 		}
 	}
-	return -1
+	switch err := errors.Join(err, herr, derr, nerr, ierr); {
+	case err != nil:
+		return nil, "", "", sessionErr(err)
+	case !found:
+		return nil, "", "", ErrNoCeremony
+	case hasDeadline && p.cfg.Now().Unix() >= deadline:
+		return nil, "", "", ErrExpired
+	}
+	return st, name, uid, nil
 }
 
-// checkAssertion applies the rules webauthn-rs enforces and go-webauthn does
-// not, before the signature is checked:
-//
-//   - user verification: required when the ceremony's policy requires it, or
-//     when the credential was registered with it (user_verified);
-//   - backup eligibility: BS=1 needs BE=1; a credential stored eligible stays
-//     eligible; one stored not eligible may assert BE=1 only with
-//     allow_backup_eligible_upgrade and only while BS=0 (webauthn-rs refuses
-//     BE=1 with BS=1 there too).
-//
-// It returns the credential go-webauthn should verify against (eligible when
-// upgraded) and, when the stored flags must change, the credential to store.
-func checkAssertion(c *Credential, flags protocol.AuthenticatorFlags, st Authentication) (webauthn.Credential, *Credential, error) {
-	if !flags.HasUserVerified() && (c.Flags.UserVerified || st.Session.UserVerification == protocol.VerificationRequired) {
-		return webauthn.Credential{}, nil, fmt.Errorf("%w: the assertion is not user verified", ErrUserVerification)
+// record stores what a login changed in the user's credential: the counter,
+// moved with a compare-and-set from the value Users holds (so two logins with
+// one cloned counter cannot both pass, and a state older than the last login
+// cannot set it back), and the backup flags.
+func (p *Passkeys) record(r *http.Request, u *User, res *LoginResult) error {
+	i := credentialIndex(u.Credentials, res.CredentialID)
+	stored := u.Credentials[i] // VerifyLogin found it among u's
+	from := stored.Authenticator.SignCount
+	if res.Counter <= from && (res.Counter != 0 || from != 0) {
+		return fmt.Errorf("%w: %d after %d", ErrCounter, res.Counter, from)
 	}
-	be, bs := flags.HasBackupEligible(), flags.HasBackupState()
-	switch {
-	case bs && !be:
-		return webauthn.Credential{}, nil, fmt.Errorf("%w: backup state without eligibility", ErrBackupEligible)
-	case c.Flags.BackupEligible && !be:
-		return webauthn.Credential{}, nil, fmt.Errorf("%w: the credential lost backup eligibility", ErrBackupEligible)
-	case !c.Flags.BackupEligible && be && !st.AllowBackupEligibleUpgrade:
-		return webauthn.Credential{}, nil, fmt.Errorf("%w: the credential became backup eligible", ErrBackupEligible)
-	case !c.Flags.BackupEligible && be && bs:
-		return webauthn.Credential{}, nil, fmt.Errorf("%w: an upgrade to backup eligible while already backed up", ErrBackupEligible)
+	if err := p.cfg.Users.BumpCounter(r.Context(), u.ID, stored.ID, from, res.Counter); err != nil {
+		return err
 	}
-	check := c.Credential
-	if be == c.Flags.BackupEligible && bs == c.Flags.BackupState {
-		return check, nil, nil
+	updated := stored
+	if !updated.Update(res) || (updated.Flags == stored.Flags) {
+		return nil
 	}
-	raw := protocol.FlagUserPresent
-	if c.Flags.UserVerified {
-		raw |= protocol.FlagUserVerified
-	}
-	if be {
-		raw |= protocol.FlagBackupEligible
-	}
-	if bs {
-		raw |= protocol.FlagBackupState
-	}
-	check.Flags = webauthn.NewCredentialFlags(raw)
-	updated := *c
-	updated.Flags = check.Flags
-	return check, &updated, nil
+	return p.cfg.Users.UpdateCredential(r.Context(), u.ID, updated)
 }
 
 // Reason names why a request was refused, for logs, metrics and the default

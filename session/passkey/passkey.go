@@ -107,6 +107,7 @@ type Config struct {
 type Passkeys struct {
 	cfg Config
 	wa  *webauthn.WebAuthn
+	v   *Verifier // the login rules, on wa
 }
 
 // New checks cfg and returns Passkeys.
@@ -159,7 +160,7 @@ func New(cfg Config) (*Passkeys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &Passkeys{cfg: cfg, wa: wa}, nil
+	return &Passkeys{cfg: cfg, wa: wa, v: &Verifier{wa: wa}}, nil
 }
 
 // Handler serves the four ceremony endpoints (POST, JSON) and the script
@@ -256,6 +257,9 @@ func writeJSON(w http.ResponseWriter, v any) error {
 // sessionErr keeps the session package's own errors (ErrEnded…) and marks
 // the others as a bad state.
 func sessionErr(err error) error {
+	if errors.Is(err, ErrFormat) || errors.Is(err, ErrWeakKey) { // the cause, wrapped by session.ErrValue
+		return err
+	}
 	if errors.Is(err, session.ErrValue) {
 		return fmt.Errorf("%w: %w", ErrFormat, err)
 	}

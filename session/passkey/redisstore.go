@@ -197,7 +197,7 @@ func (s *RedisStore) modifyCredential(ctx context.Context, userID string, credID
 
 // UpdateCredential implements UserStore.
 func (s *RedisStore) UpdateCredential(ctx context.Context, userID string, c Credential) error {
-	return s.modifyCredential(ctx, userID, c.ID, func(old *Credential) error { *old = c; return nil })
+	return s.modifyCredential(ctx, userID, c.ID, func(old *Credential) error { replaceCredential(old, c); return nil })
 }
 
 // BumpCounter implements UserStore.

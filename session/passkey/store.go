@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"sync"
 )
@@ -42,7 +41,9 @@ type UserStore interface {
 	// already registered, to this user or another.
 	AddCredential(ctx context.Context, userID string, c Credential) error
 	// UpdateCredential replaces the user's passkey of id c.ID (flags after a
-	// login, a new name); ErrUnknownCredential when the user has none.
+	// login, a new name), keeping the stored counter when it is higher (only
+	// BumpCounter moves a counter); ErrUnknownCredential when the user has
+	// none.
 	UpdateCredential(ctx context.Context, userID string, c Credential) error
 	// BumpCounter sets the sign counter of the user's passkey credID from
 	// "from" to "to", only while it is still "from" (a compare-and-set, so two
@@ -162,7 +163,16 @@ func (m *MemoryStore) AddCredential(ctx context.Context, userID string, c Creden
 
 // UpdateCredential implements UserStore.
 func (m *MemoryStore) UpdateCredential(ctx context.Context, userID string, c Credential) error {
-	return m.update(userID, c.ID, func(old *Credential) error { *old = c; return nil })
+	return m.update(userID, c.ID, func(old *Credential) error { replaceCredential(old, c); return nil })
+}
+
+// replaceCredential is UpdateCredential's rule: c replaces old, but the
+// counter never moves back (only BumpCounter's compare-and-set moves it, so
+// an update computed before another login's bump cannot undo it).
+func replaceCredential(old *Credential, c Credential) {
+	counter := max(old.Authenticator.SignCount, c.Authenticator.SignCount)
+	*old = c
+	old.Authenticator.SignCount = counter
 }
 
 // BumpCounter implements UserStore.
@@ -217,7 +227,7 @@ func encodeUser(u *User) ([]byte, error) {
 	if creds == nil {
 		creds = []Credential{}
 	}
-	return json.Marshal(wireUser{ID: u.ID, Name: u.Name, DisplayName: u.DisplayName, Credentials: creds})
+	return marshal(wireUser{ID: u.ID, Name: u.Name, DisplayName: u.DisplayName, Credentials: creds})
 }
 
 func decodeUser(data []byte) (*User, error) {
@@ -257,9 +267,6 @@ func decodeUser(data []byte) (*User, error) {
 			return nil, err
 		}
 		u.Credentials = append(u.Credentials, *c)
-	}
-	if err := o.done(); err != nil {
-		return nil, err
 	}
 	if err := checkUser(&u); err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,11 +23,12 @@ const (
 	maxCreds      = 64   // credentials in one ceremony or one user
 )
 
-// object is a JSON object read strictly: names unique, every member used.
+// object is a JSON object as serde reads it without deny_unknown_fields:
+// names unique (serde refuses a repeated known field; Sesame refuses any
+// repeated name), members the reader does not ask for ignored.
 type object struct {
 	path string
 	vals map[string]any
-	used map[string]bool
 }
 
 // parseStrict reads one JSON value: no duplicate names, bounded depth and size,
@@ -58,7 +61,7 @@ func readValue(dec *json.Decoder, path string, depth int) (any, error) {
 	case json.Delim:
 		switch t {
 		case '{':
-			o := &object{path: path, vals: map[string]any{}, used: map[string]bool{}}
+			o := &object{path: path, vals: map[string]any{}}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -141,18 +144,20 @@ func (o *object) get(k string) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s: missing %s", ErrFormat, o.path, k)
 	}
-	o.used[k] = true
 	return v, nil
 }
 
-// done refuses members that were not read.
-func (o *object) done() error {
-	for k := range o.vals {
-		if !o.used[k] {
-			return fmt.Errorf("%w: %s: unknown member %s", ErrFormat, o.path, quote(k))
-		}
-	}
-	return nil
+// opt returns the member k of an Option type: absent and null are both None
+// (serde reads a missing Option field as None).
+func (o *object) opt(k string) (any, bool) {
+	v, ok := o.vals[k]
+	return v, ok && v != nil
+}
+
+// names lists the object's member names in sorted order, so that an error
+// naming them says the same thing every time.
+func (o *object) names() []string {
+	return slices.Sorted(maps.Keys(o.vals))
 }
 
 func (o *object) obj(k string) (*object, error) {
@@ -203,35 +208,45 @@ func (o *object) uint32(k string) (uint32, error) {
 	return uint32(u), nil
 }
 
-// oneOf reads a string member that must be one of names.
+// oneOf reads a member that is a serde unit variant, one of names: "name" or
+// {"name": null}.
 func (o *object) oneOf(k string, names ...string) (string, error) {
-	s, err := o.str(k)
+	v, err := o.get(k)
 	if err != nil {
 		return "", err
 	}
-	for _, n := range names {
-		if s == n {
-			return s, nil
-		}
-	}
-	return "", fmt.Errorf("%w: %s.%s = %s, want one of %s", ErrFormat, o.path, k, quote(s), strings.Join(names, ", "))
+	return unitVariant(v, o.path+"."+k, names...)
 }
 
-// variant reads a serde externally tagged enum: a bare name for a unit
-// variant, or an object of one member for a variant with a value.
+// variant reads a serde externally tagged enum as serde_json does: a bare
+// name, or an object of one member whose value is the variant's (null for a
+// unit variant: serde_json reads {"None": null} as None).
 func variant(v any, path string) (name string, val any, err error) {
 	switch t := v.(type) {
 	case string:
 		return t, nil, nil
 	case *object:
 		if len(t.vals) != 1 {
-			return "", nil, fmt.Errorf("%w: %s: an enum object has %d members, want 1", ErrFormat, path, len(t.vals))
+			return "", nil, fmt.Errorf("%w: %s: an enum object has %d members (%s), want 1", ErrFormat, path, len(t.vals), quoteList(t.names()))
 		}
 		for k, x := range t.vals {
 			return k, x, nil
 		}
 	}
 	return "", nil, fmt.Errorf("%w: %s is %s, want an enum variant", ErrFormat, path, kind(v))
+}
+
+// quoteList quotes up to four names, clipped, for an error.
+func quoteList(names []string) string {
+	q := make([]string, 0, 5)
+	for i, n := range names {
+		if i == 4 {
+			q = append(q, "…")
+			break
+		}
+		q = append(q, quote(n))
+	}
+	return strings.Join(q, ", ")
 }
 
 // readBytes reads webauthn-rs's Base64UrlSafeData: base64 url or standard,
@@ -243,6 +258,9 @@ func readBytes(v any, path string, max int) ([]byte, error) {
 			return nil, fmt.Errorf("%w: %s longer than %d bytes", ErrFormat, path, max)
 		}
 		s := strings.TrimRight(t, "=")
+		if pad := len(t) - len(s); pad > 2 || (pad > 0 && len(t)%4 != 0) {
+			return nil, fmt.Errorf("%w: %s is not base64: bad padding", ErrFormat, path)
+		}
 		enc := base64.RawURLEncoding
 		if strings.ContainsAny(s, "+/") {
 			enc = base64.RawStdEncoding
@@ -256,6 +274,14 @@ func readBytes(v any, path string, max int) ([]byte, error) {
 		}
 		return b, nil
 	case []any:
+		return readByteArray(t, path, max)
+	}
+	return nil, fmt.Errorf("%w: %s is %s, want bytes", ErrFormat, path, kind(v))
+}
+
+// readByteArray reads an array of numbers 0-255, at most max of them.
+func readByteArray(t []any, path string, max int) ([]byte, error) {
+	{
 		if len(t) > max {
 			return nil, fmt.Errorf("%w: %s longer than %d bytes", ErrFormat, path, max)
 		}
@@ -273,7 +299,6 @@ func readBytes(v any, path string, max int) ([]byte, error) {
 		}
 		return b, nil
 	}
-	return nil, fmt.Errorf("%w: %s is %s, want bytes", ErrFormat, path, kind(v))
 }
 
 func (o *object) bytes(k string, max int) ([]byte, error) {
@@ -284,9 +309,30 @@ func (o *object) bytes(k string, max int) ([]byte, error) {
 	return readBytes(v, o.path+"."+k, max)
 }
 
-// fixedBytes reads bytes that must be exactly n long.
-func (o *object) fixedBytes(k string, n int) ([]byte, error) {
+// sizedBytes reads Base64UrlSafeData that must be exactly n bytes long.
+func (o *object) sizedBytes(k string, n int) ([]byte, error) {
 	b, err := o.bytes(k, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != n {
+		return nil, fmt.Errorf("%w: %s.%s is %d bytes, want %d", ErrFormat, o.path, k, len(b), n)
+	}
+	return b, nil
+}
+
+// fixedBytes reads a Rust [u8; n]: serde reads a fixed-size array from a JSON
+// array of exactly n numbers, never from a string.
+func (o *object) fixedBytes(k string, n int) ([]byte, error) {
+	v, err := o.get(k)
+	if err != nil {
+		return nil, err
+	}
+	a, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s.%s is %s, want an array of %d numbers", ErrFormat, o.path, k, kind(v), n)
+	}
+	b, err := readByteArray(a, o.path+"."+k, n)
 	if err != nil {
 		return nil, err
 	}
@@ -314,4 +360,16 @@ func (b byteArray) MarshalJSON() ([]byte, error) {
 		n[i] = int(x)
 	}
 	return json.Marshal(n)
+}
+
+// marshal writes v as serde_json does, which Go's json.Marshal does not do
+// by default: '<', '>' and '&' are written as themselves, not \u003c….
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
