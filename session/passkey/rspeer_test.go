@@ -113,11 +113,14 @@ func TestRSCredentialSpellings(t *testing.T) {
 		return k
 	}
 	aaguid := "6028b017-b1d4-4c02-b4b3-afcdafc96bb2" // Windows Hello's
-	okpX := numbers(func() []byte { b, _ := base64.StdEncoding.DecodeString("WGZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY="); return b }())
+	okpX := numbers(func() []byte {
+		b, _ := base64.StdEncoding.DecodeString("WGZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=")
+		return b
+	}())
 	type io = map[string]string
 	tests := []struct {
 		name    string
-		in, out io     // members of the input and of the expected output ("-": the seed's); out nil: as in
+		in, out io       // members of the input and of the expected output ("-": the seed's); out nil: as in
 		extra   []string // members appended to the input only
 	}{
 		{"the seed", io{}, nil, nil},
