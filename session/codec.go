@@ -135,20 +135,30 @@ func decodeTop(dec *json.Decoder, rec *Record, key string, haveCreated, haveSess
 	return err
 }
 
-// decodeCreated reads "created": an integer, or a finite number (Python reads
-// a float too), rounded down: a record is live while now − created ≤ max_age,
-// and now is whole seconds on both sides.
+// decodeCreated reads "created" (see unixSeconds): a record is live while
+// now − created ≤ max_age, and now is whole seconds on both sides.
 func decodeCreated(dec *json.Decoder) (int64, error) {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return 0, fmt.Errorf("%w: \"created\": %v", ErrCorrupt, err)
+		return 0, fmt.Errorf("%w: \"created\": %w", ErrCorrupt, err)
 	}
+	n, err := unixSeconds(raw)
+	if err != nil {
+		return 0, fmt.Errorf("%w: \"created\" %w", ErrCorrupt, err)
+	}
+	return n, nil
+}
+
+// unixSeconds reads a time in unix seconds as Python reads the JSON number a
+// peer wrote: an integer, or a finite number (a float too; Node writes
+// Date.now()/1000), rounded down.
+func unixSeconds(raw json.RawMessage) (int64, error) {
 	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
 		return n, nil
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil || len(raw) == 0 || raw[0] == '"' || math.IsInf(f, 0) || math.Abs(f) > 1<<62 {
-		return 0, fmt.Errorf("%w: \"created\" is %.20q, not a number", ErrCorrupt, raw)
+		return 0, fmt.Errorf("is %.20q, not a number", raw)
 	}
 	return int64(math.Floor(f)), nil
 }

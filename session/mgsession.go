@@ -295,9 +295,12 @@ func encodeMGCookie(rec *MGRecord) []byte {
 	return append(b, '}')
 }
 
-// decodeMG parses a stored record strictly: every field present with its type,
-// names matched exactly (as Python and the eviction script read them), no other
-// or repeated field, nothing after it. The tombstone is ErrRevoked.
+// decodeMG parses a stored record as MilleGrilles' Python services read it,
+// tolerant of additions and exact in meaning: every known field present with
+// its type, names matched exactly (as Python and the eviction script read
+// them), "expiration" an integer or a finite number (rounded down); members
+// Sesame does not know are ignored. Still refused: a repeated field, anything
+// after the object. The tombstone is ErrRevoked.
 func decodeMG(raw []byte) (*MGRecord, error) { return decodeMGFields(raw, false) }
 
 // decodeMGFields is decodeMG; with sealed set it reads the cookie's JSON, where
@@ -321,25 +324,20 @@ func decodeMGFields(raw []byte, sealed bool) (*MGRecord, error) {
 		name string
 		dst  *string
 	}{{"user_id", &rec.UserID}, {"hostname", &rec.Hostname}, {"challenge", &rec.Challenge}, {"nomUsager", &rec.NomUsager}}
-	want := len(strs) + 1
 	for _, f := range strs {
 		v, ok := fields[f.name]
 		if !ok && sealed && f.name == "nomUsager" {
-			want--
 			continue
 		}
 		if !ok || len(v) == 0 || v[0] != '"' || json.Unmarshal(v, f.dst) != nil {
 			return nil, fmt.Errorf("%w: mgsession record lacks a string %q", ErrCorrupt, f.name)
 		}
 	}
-	if rec.Expiration, err = strconv.ParseInt(string(fields["expiration"]), 10, 64); err != nil {
-		return nil, fmt.Errorf("%w: mgsession record lacks an integer \"expiration\"", ErrCorrupt)
+	if rec.Expiration, err = unixSeconds(fields["expiration"]); err != nil {
+		return nil, fmt.Errorf("%w: mgsession record lacks a numeric \"expiration\"", ErrCorrupt)
 	}
 	if rec.UserID == "" {
 		return nil, fmt.Errorf("%w: mgsession record has an empty user_id", ErrCorrupt)
-	}
-	if len(fields) != want {
-		return nil, fmt.Errorf("%w: mgsession record has unknown fields", ErrCorrupt)
 	}
 	return &rec, nil
 }
