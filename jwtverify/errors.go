@@ -10,8 +10,9 @@ import (
 // branch with errors.Is and still log the wrapped detail (which may quote the token
 // and must not be shown to the client). The one exception is a key-source
 // failure: it wraps ErrUnavailable and, when the cause is one of these, that
-// sentinel too (ErrTooLarge for an oversized JWKS, ErrMalformed for an unreadable
-// one, ErrWeakKey when none of its keys is usable), so test ErrUnavailable first.
+// sentinel too (ErrTooLarge for an oversized key document, ErrKeyDocument for an
+// unreadable one, ErrWeakKey when none of its keys is usable), so test
+// ErrUnavailable first. ErrMalformed always means a malformed token.
 var (
 	// ErrMalformed: the token is not a compact JWS of three base64url segments
 	// holding a JSON object header and payload (bad base64, padding, invalid UTF-8,
@@ -54,6 +55,13 @@ var (
 
 // ErrType: the header typ is not one of Config.Types.
 var ErrType = errors.New("jwtverify: token type not accepted")
+
+// ErrKeyDocument: a key document (a JWKS, an RSAKeyValue, a profile's key
+// answer) cannot be read: not its format, a repeated or missing element, bad
+// base64. Fetched, it is wrapped in ErrUnavailable (the keys are missing, the
+// token is not at fault); given to a constructor, it is the caller's
+// configuration. It never wraps ErrMalformed, which is about tokens.
+var ErrKeyDocument = errors.New("jwtverify: malformed key document")
 
 // maxEcho bounds how much of an attacker-chosen value (alg, kid, typ, crit, iss,
 // aud) an error repeats.

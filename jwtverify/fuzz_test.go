@@ -76,7 +76,7 @@ func FuzzParseRSAKeyValue(f *testing.F) {
 			if pub != nil {
 				t.Fatal("key returned with an error")
 			}
-			if !errors.Is(err, jwtverify.ErrMalformed) && !errors.Is(err, jwtverify.ErrWeakKey) && !errors.Is(err, jwtverify.ErrTooLarge) {
+			if !errors.Is(err, jwtverify.ErrKeyDocument) && !errors.Is(err, jwtverify.ErrWeakKey) && !errors.Is(err, jwtverify.ErrTooLarge) {
 				t.Fatalf("untyped error: %v", err)
 			}
 			return

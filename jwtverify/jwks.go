@@ -59,7 +59,7 @@ const (
 
 // KeyDecoder turns a fetched key document into a key set: DecodeJWKS for a
 // JWKS, or a profile's own format (BeSwarm's publickey JSON, say). It must fail
-// with ErrMalformed (or ErrWeakKey when no key is usable) rather than return an
+// with ErrKeyDocument (or ErrWeakKey when no key is usable) rather than return an
 // empty set.
 type KeyDecoder func(body []byte) (jwk.Set, error)
 
@@ -142,13 +142,13 @@ func (r *RemoteKeys) Refresh(ctx context.Context) (jwk.Set, error) { return r.c.
 
 // DecodeJWKS parses a JWKS document. Per RFC 7517 §5, keys it cannot use stay in
 // the set and are ignored: the Verifier logs each once and refuses a token
-// naming one by its kid with ErrWeakKey. It fails (ErrMalformed) only on a
-// document that is not a JWKS, and (ErrWeakKey) when no usable signature key is
-// left.
+// naming one by its kid with ErrWeakKey. It fails (ErrKeyDocument) only on a
+// document that is not a JWKS or holds no signature key, and (ErrWeakKey) when
+// no usable signature key is left.
 func DecodeJWKS(body []byte) (jwk.Set, error) {
 	set, err := jwk.Parse(body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: JWKS: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: JWKS: %w", ErrKeyDocument, err)
 	}
 	if err := usable(set); err != nil {
 		return nil, err
@@ -172,5 +172,5 @@ func usable(set jwk.Set) error {
 	if firstErr != nil {
 		return fmt.Errorf("no usable signature key: %w", firstErr)
 	}
-	return fmt.Errorf("%w: no signature keys", ErrMalformed)
+	return fmt.Errorf("%w: no signature keys", ErrKeyDocument)
 }

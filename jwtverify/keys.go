@@ -213,6 +213,9 @@ func prepareJWK(jk jwk.Key) (*preparedKey, error) {
 		return nil, errNotForSignatures
 	}
 	pk := &preparedKey{kid: jk.KeyID(), alg: jk.Algorithm().String()}
+	if why, ok := jk.Get(refusedParam); ok {
+		return nil, fmt.Errorf("%w: key %s: %v", ErrWeakKey, quote(pk.kid), why)
+	}
 	switch jk.(type) {
 	case jwk.RSAPrivateKey, jwk.ECDSAPrivateKey, jwk.OKPPrivateKey:
 		// A published private key means anyone can sign with it.
@@ -286,4 +289,20 @@ func checkEC(k *ecdsa.PublicKey) (string, error) {
 		return "", fmt.Errorf("invalid %s point: %v", crv, err)
 	}
 	return crv, nil
+}
+
+// refusedParam marks a placeholder key made by RefusedKey.
+const refusedParam = "x-sesame-refused"
+
+// RefusedKey is a placeholder for a key a document names but that cannot be
+// used (a weak key, a private key, an entry that does not parse): a
+// KeyDecoder of another format than JWKS adds it under the key's kid, so that
+// a token naming that kid is refused with ErrWeakKey, exactly as a token
+// naming an unusable key of a JWKS, and not with a misleading ErrUnknownKey.
+// It is never used to verify anything.
+func RefusedKey(kid string, why error) jwk.Key {
+	k, _ := jwk.FromRaw([]byte{0}) // a one-byte secret: refused even if the mark were lost
+	_ = k.Set(jwk.KeyIDKey, kid)
+	_ = k.Set(refusedParam, fmt.Sprint(why))
+	return k
 }

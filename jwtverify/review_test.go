@@ -187,8 +187,8 @@ func TestErrorsWrapTheirCause(t *testing.T) {
 	}
 	_, err = jwtverify.ParseRSAKeyValue([]byte("<RSAKeyValue><Modulus>%%%</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>"))
 	var cie base64.CorruptInputError
-	if !errors.Is(err, jwtverify.ErrMalformed) || !errors.As(err, &cie) {
-		t.Fatalf("err = %v, want ErrMalformed wrapping the base64 error", err)
+	if !errors.Is(err, jwtverify.ErrKeyDocument) || !errors.As(err, &cie) {
+		t.Fatalf("err = %v, want ErrKeyDocument wrapping the base64 error", err)
 	}
 }
 

@@ -50,7 +50,7 @@ func FuzzDecodePublicKeys(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		set, err := beswarm.DecodePublicKeys(body)
 		if err != nil {
-			if set != nil || !(errors.Is(err, jwtverify.ErrMalformed) || errors.Is(err, jwtverify.ErrWeakKey) || errors.Is(err, jwtverify.ErrTooLarge)) {
+			if set != nil || !(errors.Is(err, jwtverify.ErrKeyDocument) || errors.Is(err, jwtverify.ErrWeakKey) || errors.Is(err, jwtverify.ErrTooLarge)) || errors.Is(err, jwtverify.ErrMalformed) {
 				t.Fatalf("DecodePublicKeys: %v, %v", set, err)
 			}
 			return

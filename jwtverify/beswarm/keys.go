@@ -1,12 +1,13 @@
 package beswarm
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
+
+	"github.com/sesame-go/sesame/internal/jsonobj"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -29,77 +30,102 @@ func PublicKeys(serviceURL string, cfg jwtverify.RemoteKeysConfig) (*jwtverify.R
 	return jwtverify.NewRemoteKeys(strings.TrimRight(serviceURL, "/")+PathPublicKey, DecodePublicKeys, "application/json", cfg)
 }
 
-// publicKeyAnswer is the publickey document:
-// {"datas":[{"indice":"k1","key":"<RSAKeyValue>…</RSAKeyValue>"}],"status":200,"error":…}.
-type publicKeyAnswer struct {
-	Datas  *[]publicKey `json:"datas"`
-	Status *int         `json:"status"`
-}
-
-type publicKey struct {
-	Indice *string `json:"indice"`
-	Key    *string `json:"key"`
-}
-
 // DecodePublicKeys reads BeSwarm's publickey answer,
 //
 //	{"datas":[{"indice":"k1","key":"<RSAKeyValue><Modulus>…</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>"}]}
 //
-// into a key set with each indice as kid. "status", when present, must be 200.
-// A document without datas, an entry without indice or key, a duplicate
-// indice, or more than 64 keys is jwtverify.ErrMalformed. Keys that fail
-// jwtverify.ParseRSAKeyValue (under 2048 bits, a DOCTYPE, not base64, ...) are
-// left out; when none is left the error is that key's (ErrWeakKey,
-// ErrMalformed, ErrTooLarge).
+// into a key set with each indice as kid, as BeSwarm's own client reads it:
+// members it does not know are ignored, "status" may be absent or null and
+// is otherwise 200. A document that is not that JSON, repeats a member, has
+// no datas, an entry without a string indice or key, a repeated indice, or
+// more than 64 keys is jwtverify.ErrKeyDocument (fetched by PublicKeys, it
+// is wrapped in jwtverify.ErrUnavailable: a 503, never a verdict on a token).
+// A key jwtverify.ParseRSAKeyValue refuses (under 2048 bits, carrying
+// private members, not base64, ...) stays in the set as a
+// jwtverify.RefusedKey, so a token naming it is ErrWeakKey as with a JWKS;
+// when no key is usable the error is the first refused key's (ErrWeakKey,
+// ErrKeyDocument, ErrTooLarge), as DecodeJWKS's is.
 func DecodePublicKeys(body []byte) (jwk.Set, error) {
-	var a publicKeyAnswer
-	d := json.NewDecoder(bytes.NewReader(body))
-	if err := d.Decode(&a); err != nil {
-		return nil, fmt.Errorf("%w: publickey answer: %w", jwtverify.ErrMalformed, err)
-	}
-	if d.More() {
-		return nil, fmt.Errorf("%w: publickey answer: trailing data", jwtverify.ErrMalformed)
-	}
-	if a.Status != nil && *a.Status != 200 {
-		return nil, fmt.Errorf("%w: publickey answer with status %d", jwtverify.ErrMalformed, *a.Status)
-	}
-	if a.Datas == nil || len(*a.Datas) == 0 {
-		return nil, fmt.Errorf("%w: publickey answer without datas", jwtverify.ErrMalformed)
-	}
-	if len(*a.Datas) > maxKeys {
-		return nil, fmt.Errorf("%w: publickey answer with %d keys, limit %d", jwtverify.ErrMalformed, len(*a.Datas), maxKeys)
+	entries, err := publicKeyEntries(body)
+	if err != nil {
+		return nil, err
 	}
 	set := jwk.NewSet()
 	seen := map[string]bool{}
+	var usable int
 	var firstErr error
-	for _, k := range *a.Datas {
-		if k.Indice == nil || *k.Indice == "" || k.Key == nil {
-			return nil, fmt.Errorf("%w: publickey entry without indice or key", jwtverify.ErrMalformed)
+	for _, e := range entries {
+		if seen[e.kid] {
+			return nil, fmt.Errorf("%w: duplicate indice %s", jwtverify.ErrKeyDocument, quote(e.kid))
 		}
-		kid := *k.Indice
-		if seen[kid] {
-			return nil, fmt.Errorf("%w: duplicate indice %s", jwtverify.ErrMalformed, quote(kid))
-		}
-		seen[kid] = true
-		pub, err := jwtverify.ParseRSAKeyValue([]byte(*k.Key))
+		seen[e.kid] = true
+		jk, err := publicKeyJWK(e)
 		if err != nil {
 			if firstErr == nil {
-				firstErr = fmt.Errorf("key %s: %w", quote(kid), err)
+				firstErr = fmt.Errorf("no usable signature key: key %s: %w", quote(e.kid), err)
 			}
-			continue
+			jk = jwtverify.RefusedKey(e.kid, err)
+		} else {
+			usable++
 		}
-		jk, err := jwk.FromRaw(pub)
-		if err != nil {
-			return nil, fmt.Errorf("%w: key %s: %w", jwtverify.ErrMalformed, quote(kid), err)
-		}
-		_ = jk.Set(jwk.KeyIDKey, kid)
-		_ = jk.Set(jwk.KeyUsageKey, "sig")
 		if err := set.AddKey(jk); err != nil {
-			return nil, fmt.Errorf("%w: key %s: %w", jwtverify.ErrMalformed, quote(kid), err)
+			return nil, fmt.Errorf("%w: key %s: %w", jwtverify.ErrKeyDocument, quote(e.kid), err)
 		}
 	}
-	if set.Len() == 0 {
+	if usable == 0 {
 		return nil, firstErr
 	}
 	return set, nil
+}
+
+type publicKeyEntry struct{ kid, key string }
+
+// publicKeyEntries reads the answer's envelope and entries.
+func publicKeyEntries(body []byte) ([]publicKeyEntry, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: publickey answer: %s", jwtverify.ErrKeyDocument, fmt.Sprintf(format, args...))
+	}
+	top, err := jsonobj.Members(body)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	if raw, ok := top["status"]; ok && !jsonobj.IsNull(raw) && string(raw) != "200" {
+		return nil, bad("status %.16s", raw)
+	}
+	var datas []json.RawMessage
+	if err := json.Unmarshal(top["datas"], &datas); err != nil || len(datas) == 0 {
+		return nil, bad("no datas list")
+	}
+	if len(datas) > maxKeys {
+		return nil, bad("%d keys, limit %d", len(datas), maxKeys)
+	}
+	out := make([]publicKeyEntry, 0, len(datas))
+	for i, d := range datas {
+		m, err := jsonobj.Members(d)
+		if err != nil {
+			return nil, bad("entry %d: %v", i, err)
+		}
+		var e publicKeyEntry
+		if json.Unmarshal(m["indice"], &e.kid) != nil || e.kid == "" || jsonobj.IsNull(m["indice"]) ||
+			json.Unmarshal(m["key"], &e.key) != nil || jsonobj.IsNull(m["key"]) {
+			return nil, bad("entry %d without a string indice and key", i)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// publicKeyJWK turns one entry into a signature key.
+func publicKeyJWK(e publicKeyEntry) (jwk.Key, error) {
+	pub, err := jwtverify.ParseRSAKeyValue([]byte(e.key))
+	if err != nil {
+		return nil, err
+	}
+	jk, err := jwk.FromRaw(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", jwtverify.ErrKeyDocument, err)
+	}
+	_ = jk.Set(jwk.KeyIDKey, e.kid)
+	_ = jk.Set(jwk.KeyUsageKey, "sig")
+	return jk, nil
 }
