@@ -12,8 +12,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/sesame-go/sesame/internal/replay"
 )
 
 // Flow is what waits between the redirect to ProConnect and the callback: the
@@ -88,8 +89,7 @@ type CookieFlowStore struct {
 	cfg    CookieFlowStoreConfig
 	prefix string
 
-	mu   sync.Mutex
-	used usedStates
+	used *replay.Set
 }
 
 // Cookie bounds.
@@ -128,7 +128,7 @@ func NewCookieFlowStore(cfg CookieFlowStoreConfig) (*CookieFlowStore, error) {
 	if cfg.InsecureCookie {
 		prefix = "sesame-flow-"
 	}
-	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: newUsedStates(cfg.MaxUsedStates)}, nil
+	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: replay.New(cfg.MaxUsedStates)}, nil
 }
 
 // Save seals f into a new cookie, dropping the oldest flows beyond MaxFlows.
@@ -209,18 +209,14 @@ func (s *CookieFlowStore) open(name, value string) (Flow, error) {
 // forgotten before its flow expires).
 func (s *CookieFlowStore) markUsed(state string, expires, now time.Time) error {
 	sum := sha256.Sum256([]byte(state))
-	var key [16]byte // 128 bits: collisions are out of reach
+	var key replay.Key // 128 bits: collisions are out of reach
 	copy(key[:], sum[:])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.used.mark(key, expires.Unix(), now.Unix())
+	return markState(s.used, key, expires.Unix(), now.Unix())
 }
 
 // full reports whether the replay memory holds MaxUsedStates live states.
 func (s *CookieFlowStore) full() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.used.full(s.cfg.Now().Unix())
+	return s.used.Full(s.cfg.Now().Unix())
 }
 
 // dropOldest expires flow cookies so that one more fits within MaxFlows.

@@ -61,8 +61,10 @@ func (c *Claims) Can(resource string, op Op) bool { return c != nil && c.Scope.C
 
 // ParseClaims reads BeSwarm's claims from a token verified by jwtverify (for
 // instance the one jwtverify.FromContext returns). The tokentype must be User
-// or Application (ErrTokenType); scope and funcs must be their JSON-in-a-string
-// forms (ErrScope). A token without scope grants nothing.
+// or Application (ErrTokenType); scope and funcs, which BeSwarm always writes,
+// must be present and their JSON-in-a-string forms (ErrScope): a token where
+// either is missing or an empty string is refused, and only an explicit empty
+// object ("{}") grants nothing.
 func ParseClaims(tok *jwtverify.Token) (*Claims, error) {
 	if tok == nil {
 		return nil, fmt.Errorf("%w: no token", ErrTokenType)
@@ -88,18 +90,18 @@ func ParseClaims(tok *jwtverify.Token) (*Claims, error) {
 			return nil, err
 		}
 	}
-	scope, err := stringClaim(tok, "scope", ErrScope)
+	scope, err := requiredGrant(tok, "scope")
 	if err != nil {
 		return nil, err
 	}
-	if c.Scope, err = DecodeScope(orEmpty(scope, "{}")); err != nil {
+	if c.Scope, err = DecodeScope(scope); err != nil {
 		return nil, err
 	}
-	funcs, err := stringClaim(tok, "funcs", ErrScope)
+	funcs, err := requiredGrant(tok, "funcs")
 	if err != nil {
 		return nil, err
 	}
-	if c.Funcs, err = DecodeFuncs(orEmpty(funcs, "[]")); err != nil {
+	if c.Funcs, err = DecodeFuncs(funcs); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -165,11 +167,17 @@ func unquote(raw []byte) (string, bool) {
 	return unsafe.String(unsafe.SliceData(out), len(out)), true
 }
 
-func orEmpty(s, empty string) string {
-	if s == "" {
-		return empty
+// requiredGrant returns the scope or funcs claim, which BeSwarm always
+// writes: absent, not a string, or empty is ErrScope.
+func requiredGrant(tok *jwtverify.Token, name string) (string, error) {
+	if _, ok := tok.Claim(name); !ok {
+		return "", fmt.Errorf("%w: no %s claim", ErrScope, name)
 	}
-	return s
+	s, err := stringClaim(tok, name, ErrScope)
+	if err == nil && s == "" {
+		err = fmt.Errorf("%w: %s is an empty string", ErrScope, name)
+	}
+	return s, err
 }
 
 // CodeChallengeHash returns the lowercase hex SHA-256 of a code challenge: the

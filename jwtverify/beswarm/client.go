@@ -200,6 +200,8 @@ func (c *Client) Exchange(ctx context.Context, code, swarm, serviceURL, codeChal
 		return nil, err
 	}
 	set.ServiceURL, set.Swarm = base, swarm
+	set.User.Hosts = c.allowedHosts(ctx, set.User.Hosts)
+	set.Application.Hosts = c.allowedHosts(ctx, set.Application.Hosts)
 	if err := c.complete(ctx, &set.User, codeChallenge); err != nil {
 		return nil, err
 	}
@@ -231,12 +233,32 @@ func (c *Client) Refresh(ctx context.Context, set *TokenSet, codeChallenge strin
 	if err != nil {
 		return nil, err
 	}
+	tr.Hosts = c.allowedHosts(ctx, tr.Hosts)
 	if err := c.complete(ctx, &tr, codeChallenge); err != nil {
 		return nil, err
 	}
 	out := *set
 	out.User = tr
 	return &out, nil
+}
+
+// allowedHosts keeps the hosts that pass the service-URL allowlist
+// (ClientConfig.Domains, Ports), in the form it returns; a host outside it is
+// dropped and logged, never handed to the app.
+func (c *Client) allowedHosts(ctx context.Context, hosts []string) []string {
+	if hosts == nil {
+		return nil
+	}
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		base, err := c.allow.check(h)
+		if err != nil {
+			c.log.WarnContext(ctx, "beswarm: token answer host dropped", "err", err)
+			continue
+		}
+		out = append(out, base)
+	}
+	return out
 }
 
 // complete verifies t (when the client has a Verifier) and sets its expiry

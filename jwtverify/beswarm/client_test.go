@@ -3,6 +3,7 @@ package beswarm_test
 import (
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -266,4 +267,29 @@ func TestRefreshAndTokenSource(t *testing.T) {
 	fake.SetFaults(beswarmtest.Faults{})
 	_, err = c.Refresh(ctx, set, "another")
 	wantErr(t, err, beswarm.ErrDenied)
+}
+
+// Hosts of a token answer pass the service-URL allowlist: a host outside
+// ClientConfig.Domains (or on another port) is dropped, never handed to the
+// app; the others are kept in order.
+func TestTokenAnswerHostsAllowlist(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{})
+	c, err := beswarm.NewClient(fake.ClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.SetFaults(beswarmtest.Faults{Hosts: []string{"https://evil.example", fake.URL, "https://127.0.0.1.evil.example/", "javascript:alert(1)", fake.URL + "/api?x=1", fake.URL + "/"}})
+	set := login(t, fake, c)
+	for _, tok := range []beswarm.Token{set.User, set.Application} {
+		if !slices.Equal(tok.Hosts, []string{fake.URL, fake.URL}) {
+			t.Fatalf("hosts %q, want only the allowed ones", tok.Hosts)
+		}
+	}
+	refreshed, err := c.Refresh(ctx, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(refreshed.User.Hosts, []string{fake.URL, fake.URL}) {
+		t.Fatalf("refreshed hosts %q", refreshed.User.Hosts)
+	}
 }

@@ -76,19 +76,40 @@ func TestDecodeAuthResult(t *testing.T) {
 	}
 	for _, bad := range []string{
 		`{}`, `{"usertoken":{}}`, `[]`, `null`,
-		strings.Replace(answerSeed, `"3600"`, `3600`, 1),
 		strings.Replace(answerSeed, `"3600"`, `"an hour"`, 1),
 		strings.Replace(answerSeed, `"3600"`, `"-1"`, 1),
 		strings.Replace(answerSeed, `"Bearer"`, `"MAC"`, 1),
 		strings.Replace(answerSeed, `"a.b.c"`, `"abc"`, 1),
 		strings.Replace(answerSeed, `"a.b.c"`, `""`, 1),
 		strings.Replace(answerSeed, `"hosts":[]`, `"hosts":"x"`, 1),
-		strings.Replace(answerSeed, `"token_type"`, `"refresh_token":"x","token_type"`, 1),
-		strings.Replace(answerSeed, `{"usertoken"`, `{"extra":1,"usertoken"`, 1),
 		answerSeed + `{}`,
+		strings.Replace(answerSeed, `"token_type"`, `"id_token":"x.y.z","token_type"`, 1),
+		strings.Replace(answerSeed, `{"usertoken"`, `{"usertoken":null,"usertoken"`, 1),
+		strings.Replace(answerSeed, `"hosts":[]`, `"hosts":[""]`, 1),
+		strings.Replace(answerSeed, `"expires_on":"1668587264"`, `"expires_on":1668587264`, 1),
 	} {
 		if _, err := decodeAuthResult([]byte(bad)); !errors.Is(err, ErrResponse) {
 			t.Errorf("decodeAuthResult(%.60s…) = %v", bad, err)
+		}
+	}
+}
+
+// The token answer as BeSwarm's generated client reads it: members Sesame does
+// not know ignored (BeSwarm's own expires_at), optional ones absent or null,
+// expires_in a string or a number.
+func TestDecodeAuthResultTolerant(t *testing.T) {
+	for _, in := range []string{
+		strings.Replace(answerSeed, `"expires_on"`, `"expires_at":"2022-11-16T10:07:44Z","expires_on"`, 1),
+		strings.Replace(answerSeed, `"token_type"`, `"refresh_token":"x","token_type"`, 1),
+		strings.Replace(answerSeed, `{"usertoken"`, `{"extra":{"a":[1]},"usertoken"`, 1),
+		strings.Replace(answerSeed, `"3600"`, `3600`, 1),
+		strings.Replace(answerSeed, `"expires_on":"1668587264",`, ``, 1),
+		strings.Replace(answerSeed, `"expires_on":"1668587264"`, `"expires_on":null`, 1),
+		strings.Replace(answerSeed, `"hosts":[]`, `"hosts":null`, 1),
+	} {
+		set, err := decodeAuthResult([]byte(in))
+		if err != nil || set.User.Raw != "a.b.c" || set.User.ExpiresIn.Seconds() != 3600 || set.Application.Raw != "d.e.f" {
+			t.Errorf("decodeAuthResult(%s) = %+v, %v", in, set, err)
 		}
 	}
 }

@@ -54,7 +54,7 @@ func TestRequire(t *testing.T) {
 // Require over a token put in the context directly (a handler test).
 func TestRequireFromContext(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
-	claims := map[string]any{"tokentype": "User", "scope": `{"a":{"read":true,"write":false,"delete":false}}`}
+	claims := map[string]any{"tokentype": "User", "scope": `{"a":{"read":true,"write":false,"delete":false}}`, "funcs": "[]"}
 	r = r.WithContext(jwttestContext(t, r, claims))
 	w := httptest.NewRecorder()
 	beswarm.Require("a", beswarm.Write)(http.NotFoundHandler()).ServeHTTP(w, r)

@@ -3,9 +3,12 @@ package beswarm
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sesame-go/sesame/internal/jsonobj"
 )
 
 // maxHosts bounds the hosts of one answer.
@@ -42,66 +45,84 @@ type Token struct {
 	Claims *Claims
 }
 
-// tokenResult is one token of the answer, as BeSwarm's generated client
-// declares it (TokenResult): every field a string, hosts a list.
-type tokenResult struct {
-	TokenType *string   `json:"token_type"`
-	IDToken   *string   `json:"id_token"`
-	ExpiresIn *string   `json:"expires_in"`
-	ExpiresOn *string   `json:"expires_on"`
-	Hosts     *[]string `json:"hosts"`
-}
-
 // decodeAuthResult reads the datas of a usertoken answer:
-// {"usertoken":{…},"applicationtoken":{…}}.
+// {"usertoken":{…},"applicationtoken":{…}}, as BeSwarm's generated client
+// reads it: members it does not know are ignored; the two tokens are
+// required.
 func decodeAuthResult(datas []byte) (*TokenSet, error) {
-	var a struct {
-		User *json.RawMessage `json:"usertoken"`
-		App  *json.RawMessage `json:"applicationtoken"`
-	}
-	if err := strict(datas, &a); err != nil {
+	m, err := jsonobj.Members(datas)
+	if err != nil {
 		return nil, fmt.Errorf("%w: usertoken answer: %w", ErrResponse, err)
 	}
-	if a.User == nil || a.App == nil {
+	user, uok := m["usertoken"]
+	app, aok := m["applicationtoken"]
+	if !uok || !aok || jsonobj.IsNull(user) || jsonobj.IsNull(app) {
 		return nil, fmt.Errorf("%w: usertoken answer needs usertoken and applicationtoken", ErrResponse)
 	}
-	user, err := decodeTokenResult(*a.User)
+	u, err := decodeTokenResult(user)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("usertoken: %w", err)
 	}
-	app, err := decodeTokenResult(*a.App)
+	a, err := decodeTokenResult(app)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("applicationtoken: %w", err)
 	}
-	return &TokenSet{User: user, Application: app}, nil
+	return &TokenSet{User: u, Application: a}, nil
 }
 
-// decodeTokenResult reads one TokenResult:
-// {"token_type":"Bearer","id_token":"…","expires_in":"3600","expires_on":"…","hosts":["https://…"]}.
+// decodeTokenResult reads one TokenResult,
+//
+//	{"token_type":"Bearer","id_token":"…","expires_in":"3600","expires_on":"…","hosts":["https://…"]}
+//
+// as BeSwarm's generated client reads it: members it does not know are
+// ignored (BeSwarm's own expires_at, anything added later), optional ones may
+// be absent or null, expires_in may be a string or a number (its reader
+// converts either); the known members keep their types, and a repeated
+// member is refused.
 func decodeTokenResult(data []byte) (Token, error) {
-	var r tokenResult
-	if err := strict(data, &r); err != nil {
+	m, err := jsonobj.Members(data)
+	if err != nil {
 		return Token{}, fmt.Errorf("%w: token: %w", ErrResponse, err)
 	}
-	if r.TokenType == nil || !strings.EqualFold(*r.TokenType, "Bearer") {
+	var t Token
+	if err := optString(m, "token_type", &t.Type); err != nil || !strings.EqualFold(t.Type, "Bearer") {
 		return Token{}, fmt.Errorf("%w: token_type must be Bearer", ErrResponse)
 	}
-	if r.IDToken == nil || *r.IDToken == "" || strings.Count(*r.IDToken, ".") != 2 {
+	if err := optString(m, "id_token", &t.Raw); err != nil || t.Raw == "" || strings.Count(t.Raw, ".") != 2 {
 		return Token{}, fmt.Errorf("%w: id_token is not a compact JWS", ErrResponse)
 	}
-	t := Token{Type: *r.TokenType, Raw: *r.IDToken}
-	if r.ExpiresIn != nil {
-		n, err := strconv.ParseInt(*r.ExpiresIn, 10, 64)
-		if err != nil || n < 0 || n > 1<<31 {
-			return Token{}, fmt.Errorf("%w: expires_in %s is not a number of seconds", ErrResponse, quote(*r.ExpiresIn))
+	if raw, ok := m["expires_in"]; ok && !jsonobj.IsNull(raw) {
+		s := strings.Trim(string(raw), `"`)
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 || n > 1<<31 || len(raw) > 24 {
+			return Token{}, fmt.Errorf("%w: expires_in %s is not a number of seconds", ErrResponse, quote(string(raw)))
 		}
 		t.ExpiresIn = time.Duration(n) * time.Second
 	}
-	if r.Hosts != nil {
-		if len(*r.Hosts) > maxHosts {
-			return Token{}, fmt.Errorf("%w: %d hosts, limit %d", ErrResponse, len(*r.Hosts), maxHosts)
+	var expiresOn string
+	if err := optString(m, "expires_on", &expiresOn); err != nil {
+		return Token{}, fmt.Errorf("%w: expires_on is not a string", ErrResponse)
+	}
+	if raw, ok := m["hosts"]; ok && !jsonobj.IsNull(raw) {
+		if err := json.Unmarshal(raw, &t.Hosts); err != nil || slices.Contains(t.Hosts, "") {
+			return Token{}, fmt.Errorf("%w: hosts is not a list of URLs", ErrResponse)
 		}
-		t.Hosts = *r.Hosts
+		if len(t.Hosts) > maxHosts {
+			return Token{}, fmt.Errorf("%w: %d hosts, limit %d", ErrResponse, len(t.Hosts), maxHosts)
+		}
 	}
 	return t, nil
+}
+
+// optString reads an optional string member into dst: absent or null leave
+// it "", another type is an error.
+func optString(m map[string]json.RawMessage, name string, dst *string) error {
+	raw, ok := m[name]
+	if !ok || jsonobj.IsNull(raw) {
+		return nil
+	}
+	if len(raw) == 0 || raw[0] != '"' {
+		return fmt.Errorf("%s is not a string", name)
+	}
+	return json.Unmarshal(raw, dst)
 }
