@@ -3,17 +3,18 @@ package beswarm
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
+	"slices"
 	"time"
 
+	"github.com/sesame-go/sesame/internal/replay"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -25,8 +26,13 @@ const (
 
 // Defaults of ClientConfig.
 const (
-	DefaultTimeout     = 10 * time.Second
-	DefaultMaxBodySize = 256 << 10
+	DefaultTimeout      = 10 * time.Second
+	DefaultMaxBodySize  = 256 << 10
+	DefaultLoginTimeout = 10 * time.Minute
+	// DefaultMaxUsedLogins bounds the memory of completed logins (about 64
+	// bytes each); past it, callbacks are refused (ErrUnavailable) rather
+	// than a completed login forgotten before it expires.
+	DefaultMaxUsedLogins = 100_000
 )
 
 // maxParam bounds code and swarm as they arrive from the browser.
@@ -52,10 +58,21 @@ type ClientConfig struct {
 	Ports []string
 	// InsecureAllowHTTP allows http:// service URLs (tests only).
 	InsecureAllowHTTP bool
-	// Verifier, when set, verifies the tokens of every answer and checks the
-	// user token's nonce against the login's code challenge. Without it the
-	// tokens are not verified: their exp is read only to schedule refreshes.
+	// Verifier verifies the tokens of every answer (the user token's nonce is
+	// also checked against the login's code challenge): a Client never hands
+	// back an unverified token. Default: a Verifier on the public keys of the
+	// AuthorizeURL's service (PublicKeys of its origin, with HTTPClient and
+	// InsecureAllowHTTP), accepting BeSwarm's aud "*".
 	Verifier *Verifier
+	// CallbackURLs are the application's callback URLs registered at BeSwarm,
+	// among which StartAt chooses (sent as callbackuri). Empty: Start only,
+	// and BeSwarm uses the application's registered default.
+	CallbackURLs []string
+	// LoginTimeout bounds a login from Start to its callback (default 10 min).
+	LoginTimeout time.Duration
+	// MaxUsedLogins bounds the memory that makes each Login single-use
+	// (default DefaultMaxUsedLogins).
+	MaxUsedLogins int
 	// HTTPClient makes the requests (default: a client with Timeout). Redirects
 	// are never followed.
 	HTTPClient *http.Client
@@ -77,6 +94,7 @@ type Client struct {
 	hc      *http.Client
 	maxBody int64
 	log     *slog.Logger
+	used    *replay.Set // states of completed logins, until they expire
 }
 
 // NewClient returns a Client.
@@ -108,28 +126,77 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.LoginTimeout <= 0 {
+		cfg.LoginTimeout = DefaultLoginTimeout
+	}
+	if cfg.MaxUsedLogins <= 0 {
+		cfg.MaxUsedLogins = DefaultMaxUsedLogins
+	}
+	for _, cb := range cfg.CallbackURLs {
+		if cu, err := url.Parse(cb); err != nil || cu.Host == "" || !(cu.Scheme == "https" || cu.Scheme == "http" && cfg.InsecureAllowHTTP) {
+			return nil, fmt.Errorf("%w: ClientConfig.CallbackURLs: %s is not an https URL", jwtverify.ErrConfig, quote(cb))
+		}
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: cfg.Timeout}
 	}
-	return &Client{cfg: cfg, allow: allow, hc: noRedirects(hc), maxBody: cfg.MaxBodySize, log: cfg.Logger}, nil
+	if cfg.Verifier == nil {
+		v, err := defaultVerifier(u, hc, cfg)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Verifier = v
+	}
+	c := &Client{cfg: cfg, allow: allow, hc: noRedirects(hc), maxBody: cfg.MaxBodySize, log: cfg.Logger}
+	c.used = replay.New(cfg.MaxUsedLogins)
+	return c, nil
 }
 
-// Login is a login in progress: keep it (in the user's session) until the
-// callback, and never show CodeChallenge to anyone.
+// defaultVerifier verifies tokens with the public keys of the authorize
+// URL's service: configuration, never a URL from a callback.
+func defaultVerifier(authorize *url.URL, hc *http.Client, cfg ClientConfig) (*Verifier, error) {
+	keys, err := PublicKeys(authorize.Scheme+"://"+authorize.Host, jwtverify.RemoteKeysConfig{
+		HTTPClient: hc, InsecureAllowHTTP: cfg.InsecureAllowHTTP, Now: cfg.Now, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewVerifier(keys, Config{Audience: []string{AnyAudience}, Now: cfg.Now, Logger: cfg.Logger})
+}
+
+// Login is a login in progress: keep it (in the user's session, it is JSON)
+// until the callback, and never show CodeChallenge to anyone. It is
+// single-use: Callback refuses a second callback of the same Login.
 type Login struct {
 	// State binds the callback to this login (256 random bits).
-	State string
+	State string `json:"state"`
 	// CodeChallenge is the secret whose SHA-256 the authorize URL carries; the
-	// exchange and every refresh send it.
-	CodeChallenge string
+	// exchange and every refresh send it (it travels on in the TokenSet).
+	CodeChallenge string `json:"code_challenge"`
 	// URL is where to send the user's browser.
-	URL string
+	URL string `json:"url"`
+	// CallbackURL is the callbackuri chosen with StartAt ("" for BeSwarm's
+	// registered default).
+	CallbackURL string `json:"callback_url,omitempty"`
+	// Expires is when the login stops being accepted (ClientConfig.LoginTimeout
+	// after Start).
+	Expires time.Time `json:"expires"`
 }
 
 // Start begins a login: a fresh State and CodeChallenge from crypto/rand, and
-// the authorize URL.
-func (c *Client) Start() (Login, error) {
+// the authorize URL (BeSwarm's registered callback).
+func (c *Client) Start() (Login, error) { return c.StartAt("") }
+
+// StartAt begins a login whose callback is callbackURL, one of
+// ClientConfig.CallbackURLs (sent as callbackuri; "" for BeSwarm's
+// registered default). Another URL is refused with jwtverify.ErrConfig.
+//
+//	login, err := client.StartAt("https://app.example/beswarm/callback")
+func (c *Client) StartAt(callbackURL string) (Login, error) {
+	if callbackURL != "" && !slices.Contains(c.cfg.CallbackURLs, callbackURL) {
+		return Login{}, fmt.Errorf("%w: callback URL %s is not one of ClientConfig.CallbackURLs", jwtverify.ErrConfig, quote(callbackURL))
+	}
 	state, err := random()
 	if err != nil {
 		return Login{}, err
@@ -138,7 +205,10 @@ func (c *Client) Start() (Login, error) {
 	if err != nil {
 		return Login{}, err
 	}
-	return Login{State: state, CodeChallenge: cc, URL: c.AuthorizeURL(state, cc)}, nil
+	return Login{
+		State: state, CodeChallenge: cc, CallbackURL: callbackURL,
+		URL: c.authorizeURL(state, cc, callbackURL), Expires: c.cfg.Now().Add(c.cfg.LoginTimeout),
+	}, nil
 }
 
 func random() (string, error) {
@@ -153,24 +223,48 @@ func random() (string, error) {
 // <AuthorizeURL>?state=…&appid=…&code_challenge=<lowercase hex SHA-256 of codeChallenge>.
 // Start calls it with fresh values.
 func (c *Client) AuthorizeURL(state, codeChallenge string) string {
+	return c.authorizeURL(state, codeChallenge, "")
+}
+
+func (c *Client) authorizeURL(state, codeChallenge, callbackURL string) string {
 	u, _ := url.Parse(c.cfg.AuthorizeURL) // checked by NewClient
 	q := u.Query()
 	q.Set("state", state)
 	q.Set("appid", c.cfg.AppID)
 	q.Set("code_challenge", CodeChallengeHash(codeChallenge))
+	if callbackURL != "" {
+		q.Set("callbackuri", callbackURL)
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }
 
 // Callback completes a login from the query of the callback request (state,
 // code, swarm, serviceurl): the state must be the login's (constant-time
-// compare; ErrState), then the code is exchanged.
+// compare), the login not expired and not completed before (ErrState: a
+// Login is single-use, whatever the app does with it), then the code is
+// exchanged. The memory of completed logins is this Client's: behind several
+// instances, also delete the Login from the session when its callback
+// arrives.
 //
 //	set, err := client.Callback(r.Context(), login, r.URL.Query())
 func (c *Client) Callback(ctx context.Context, login Login, query url.Values) (*TokenSet, error) {
 	got := query.Get("state")
 	if login.State == "" || len(query["state"]) != 1 || subtle.ConstantTimeCompare([]byte(got), []byte(login.State)) != 1 {
 		return nil, ErrState
+	}
+	now := c.cfg.Now()
+	if !now.Before(login.Expires) {
+		return nil, fmt.Errorf("%w: the login expired", ErrState)
+	}
+	sum := sha256.Sum256([]byte(login.State))
+	var key replay.Key
+	copy(key[:], sum[:])
+	switch err := c.used.Mark(key, login.Expires.Unix()+1, now.Unix()); {
+	case errors.Is(err, replay.ErrUsed):
+		return nil, fmt.Errorf("%w: the login's callback was already used", ErrState)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return c.Exchange(ctx, query.Get("code"), query.Get("swarm"), query.Get("serviceurl"), login.CodeChallenge)
 }
@@ -179,8 +273,9 @@ func (c *Client) Callback(ctx context.Context, login Login, query url.Values) (*
 // tokens: POST <serviceURL>/api/access/v1/usertoken with
 // {"code_challenge","client_secret","code","swarm"}. serviceURL and swarm come
 // from the browser: serviceURL must pass the domain allowlist (ErrServiceURL)
-// before the secret is sent. With a Verifier, both tokens are verified and the
-// user token's nonce checked (ErrNonce).
+// before the secret is sent. Both tokens are verified and the user token's
+// nonce checked (ErrNonce); the returned set carries codeChallenge for
+// Refresh.
 func (c *Client) Exchange(ctx context.Context, code, swarm, serviceURL, codeChallenge string) (*TokenSet, error) {
 	base, err := c.allow.check(serviceURL)
 	if err != nil {
@@ -199,7 +294,7 @@ func (c *Client) Exchange(ctx context.Context, code, swarm, serviceURL, codeChal
 	if err != nil {
 		return nil, err
 	}
-	set.ServiceURL, set.Swarm = base, swarm
+	set.ServiceURL, set.Swarm, set.CodeChallenge = base, swarm, codeChallenge
 	set.User.Hosts = c.allowedHosts(ctx, set.User.Hosts)
 	set.Application.Hosts = c.allowedHosts(ctx, set.Application.Hosts)
 	if err := c.complete(ctx, &set.User, codeChallenge); err != nil {
@@ -208,37 +303,50 @@ func (c *Client) Exchange(ctx context.Context, code, swarm, serviceURL, codeChal
 	if err := c.complete(ctx, &set.Application, ""); err != nil {
 		return nil, err
 	}
+	if set.User.Claims.TokenType != User || set.Application.Claims.TokenType != Application {
+		return nil, fmt.Errorf("%w: usertoken is a %s token, applicationtoken a %s token", ErrTokenType, set.User.Claims.TokenType, set.Application.Claims.TokenType)
+	}
 	return set, nil
 }
 
-// Refresh renews the user token of set: POST
+// Refresh renews both tokens of set: for each, POST
 // <set.ServiceURL>/api/access/v1/refreshtoken with {"Token":"Bearer …",
-// "Code_challenge":…}, as BeSwarm's own client sends it. The answer's token
-// replaces set.User in the returned copy; the application token is kept.
-func (c *Client) Refresh(ctx context.Context, set *TokenSet, codeChallenge string) (*TokenSet, error) {
-	if set == nil || set.User.Raw == "" {
-		return nil, fmt.Errorf("%w: no user token to refresh", ErrDenied)
+// "Code_challenge":…}, as BeSwarm's own client sends it, with the code
+// challenge set carries. Both answers are verified (and the user token's
+// nonce checked); the renewed tokens replace set's in the returned copy.
+func (c *Client) Refresh(ctx context.Context, set *TokenSet) (*TokenSet, error) {
+	if set == nil || set.User.Raw == "" || set.Application.Raw == "" || set.CodeChallenge == "" {
+		return nil, fmt.Errorf("%w: a token set with both tokens and its code challenge is needed", ErrDenied)
 	}
 	base, err := c.allow.check(set.ServiceURL)
 	if err != nil {
 		return nil, err
 	}
-	datas, err := c.call(ctx, http.MethodPost, base+PathRefreshToken, "", map[string]string{
-		"Token": "Bearer " + set.User.Raw, "Code_challenge": codeChallenge,
-	})
-	if err != nil {
-		return nil, err
-	}
-	tr, err := decodeTokenResult(datas)
-	if err != nil {
-		return nil, err
-	}
-	tr.Hosts = c.allowedHosts(ctx, tr.Hosts)
-	if err := c.complete(ctx, &tr, codeChallenge); err != nil {
-		return nil, err
-	}
 	out := *set
-	out.User = tr
+	for _, t := range []struct {
+		dst   *Token
+		typ   TokenType
+		nonce string
+	}{{&out.User, User, set.CodeChallenge}, {&out.Application, Application, ""}} {
+		datas, err := c.call(ctx, http.MethodPost, base+PathRefreshToken, "", map[string]string{
+			"Token": "Bearer " + t.dst.Raw, "Code_challenge": set.CodeChallenge,
+		})
+		if err != nil {
+			return nil, err
+		}
+		tr, err := decodeTokenResult(datas)
+		if err != nil {
+			return nil, err
+		}
+		tr.Hosts = c.allowedHosts(ctx, tr.Hosts)
+		if err := c.complete(ctx, &tr, t.nonce); err != nil {
+			return nil, err
+		}
+		if tr.Claims.TokenType != t.typ {
+			return nil, fmt.Errorf("%w: the %s token renewed as a %s token", ErrTokenType, t.typ, tr.Claims.TokenType)
+		}
+		*t.dst = tr
+	}
 	return &out, nil
 }
 
@@ -261,50 +369,18 @@ func (c *Client) allowedHosts(ctx context.Context, hosts []string) []string {
 	return out
 }
 
-// complete verifies t (when the client has a Verifier) and sets its expiry
-// from the token's own exp.
+// complete verifies t, checks its nonce when codeChallenge is given, and
+// sets its expiry from the token's own exp.
 func (c *Client) complete(ctx context.Context, t *Token, codeChallenge string) error {
-	if v := c.cfg.Verifier; v != nil {
-		claims, err := v.VerifyClaims(ctx, t.Raw)
-		if err != nil {
-			return err
-		}
-		if codeChallenge != "" {
-			if err := CheckNonce(claims, codeChallenge); err != nil {
-				return err
-			}
-		}
-		t.Claims, t.Expiry = claims, claims.Expiry
-		return nil
-	}
-	exp, err := unverifiedExp(t.Raw)
+	claims, err := c.cfg.Verifier.VerifyClaims(ctx, t.Raw)
 	if err != nil {
 		return err
 	}
-	t.Expiry = exp
+	if codeChallenge != "" {
+		if err := CheckNonce(claims, codeChallenge); err != nil {
+			return err
+		}
+	}
+	t.Claims, t.Expiry = claims, claims.Expiry
 	return nil
-}
-
-// unverifiedExp reads exp from a token without verifying it, to schedule a
-// refresh only.
-func unverifiedExp(raw string) (time.Time, error) {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return time.Time{}, fmt.Errorf("%w: id_token is not a compact JWS", ErrResponse)
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: id_token payload: %w", ErrResponse, err)
-	}
-	var p struct {
-		Exp *json.Number `json:"exp"`
-	}
-	if err := json.Unmarshal(payload, &p); err != nil || p.Exp == nil {
-		return time.Time{}, fmt.Errorf("%w: id_token without a numeric exp", ErrResponse)
-	}
-	n, err := strconv.ParseInt(p.Exp.String(), 10, 64)
-	if err != nil || n <= 0 || n > 1<<40 {
-		return time.Time{}, fmt.Errorf("%w: id_token exp out of range", ErrResponse)
-	}
-	return time.Unix(n, 0), nil
 }

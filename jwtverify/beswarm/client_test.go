@@ -1,6 +1,7 @@
 package beswarm_test
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -85,22 +86,132 @@ func TestLogin(t *testing.T) {
 	if len(set.User.Hosts) != 1 || set.User.Hosts[0] != fake.URL {
 		t.Fatalf("hosts %q", set.User.Hosts)
 	}
-	// A code works once.
-	if _, err := c.Callback(ctx, l, cb); !errorsIs(err, beswarm.ErrDenied) {
+	// A login works once (Sesame refuses the replay), and so does a code
+	// (BeSwarm refuses it).
+	if _, err := c.Callback(ctx, l, cb); !errorsIs(err, beswarm.ErrState) {
+		t.Fatalf("login reused: %v", err)
+	}
+	if _, err := c.Exchange(ctx, cb.Get("code"), cb.Get("swarm"), cb.Get("serviceurl"), l.CodeChallenge); !errorsIs(err, beswarm.ErrDenied) {
 		t.Fatalf("code reused: %v", err)
 	}
 }
 
-// Without a Verifier the expiry is still the token's exp, read unverified.
-func TestLoginUnverifiedExpiry(t *testing.T) {
+// Without a Verifier in its config, a Client verifies with the public keys of
+// the AuthorizeURL's service: every token it hands back is verified, and a
+// badly signed one is refused.
+func TestLoginDefaultVerifier(t *testing.T) {
 	fake := beswarmtest.Start(t, beswarmtest.Config{Lifetime: 2 * time.Hour})
 	c, err := beswarm.NewClient(fake.ClientConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	set := login(t, fake, c)
-	if d := time.Until(set.User.Expiry); d < 110*time.Minute || d > 2*time.Hour || set.User.Claims != nil {
-		t.Fatalf("expiry in %v", d)
+	if d := time.Until(set.User.Expiry); d < 110*time.Minute || d > 2*time.Hour || set.User.Claims == nil || set.Application.Claims == nil {
+		t.Fatalf("expiry in %v, claims %v", d, set.User.Claims)
+	}
+	if n := fake.Count(beswarm.PathPublicKey); n != 1 {
+		t.Fatalf("publickey fetched %d times", n)
+	}
+	fake.SetFaults(beswarmtest.Faults{BadSignature: true})
+	l, _ := c.Start()
+	cb, err := fake.Login(ctx, l.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Callback(ctx, l, cb)
+	wantErr(t, err, jwtverify.ErrSignature)
+}
+
+// A Login is single-use and expires: replaying its callback is refused by
+// the Client, before anything is sent to BeSwarm.
+func TestLoginSingleUse(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	fake := beswarmtest.Start(t, beswarmtest.Config{Now: clock})
+	c := verifyingClient(t, fake, clock)
+	l, _ := c.Start()
+	if d := l.Expires.Sub(now); d != beswarm.DefaultLoginTimeout {
+		t.Fatalf("login expires in %v", d)
+	}
+	cb, err := fake.Login(ctx, l.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Callback(ctx, l, cb); err != nil {
+		t.Fatal(err)
+	}
+	exchanges := fake.Count(beswarm.PathUserToken)
+	for range 3 {
+		_, err = c.Callback(ctx, l, cb)
+		wantErr(t, err, beswarm.ErrState)
+	}
+	// A Login round-tripped through JSON (as an app stores it) is the same login.
+	b, _ := json.Marshal(l)
+	var back beswarm.Login
+	if err := json.Unmarshal(b, &back); err != nil || back.State != l.State || back.CodeChallenge != l.CodeChallenge || back.URL != l.URL || !back.Expires.Equal(l.Expires) {
+		t.Fatalf("Login through JSON: %+v, %v", back, err)
+	}
+	_, err = c.Callback(ctx, back, cb)
+	wantErr(t, err, beswarm.ErrState)
+	if n := fake.Count(beswarm.PathUserToken); n != exchanges {
+		t.Fatalf("%d exchanges sent for replays", n-exchanges)
+	}
+	late, _ := c.Start()
+	cb, _ = fake.Login(ctx, late.URL)
+	mu.Lock()
+	now = now.Add(beswarm.DefaultLoginTimeout)
+	mu.Unlock()
+	_, err = c.Callback(ctx, late, cb)
+	wantErr(t, err, beswarm.ErrState)
+	// Past MaxUsedLogins, callbacks are refused (503) rather than a used one forgotten.
+	cfg := fake.ClientConfig()
+	cfg.Now, cfg.MaxUsedLogins = clock, 1
+	small, err := beswarm.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login(t, fake, small)
+	l2, _ := small.Start()
+	cb, _ = fake.Login(ctx, l2.URL)
+	_, err = small.Callback(ctx, l2, cb)
+	wantErr(t, err, beswarm.ErrUnavailable)
+}
+
+// The app chooses among its registered callback URLs (callbackuri); another
+// URL is refused.
+func TestStartAt(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{CallbackURL: ""})
+	cfg := fake.ClientConfig()
+	cfg.CallbackURLs = []string{"https://app.example/cb", "https://app.example/admin/cb"}
+	c, err := beswarm.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.StartAt("https://app.example/admin/cb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(l.URL)
+	if u.Query().Get("callbackuri") != "https://app.example/admin/cb" || l.CallbackURL != "https://app.example/admin/cb" {
+		t.Fatalf("authorize URL %s", l.URL)
+	}
+	cb, err := fake.Login(ctx, l.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Callback(ctx, l, cb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartAt("https://evil.example/cb"); !errorsIs(err, jwtverify.ErrConfig) {
+		t.Fatalf("an unregistered callback URL: %v", err)
+	}
+	if l, _ := c.Start(); strings.Contains(l.URL, "callbackuri") {
+		t.Fatalf("Start sent a callbackuri: %s", l.URL)
+	}
+	cfg.CallbackURLs = []string{"javascript:alert(1)"}
+	if _, err := beswarm.NewClient(cfg); !errorsIs(err, jwtverify.ErrConfig) {
+		t.Fatalf("a callback URL that is not https: %v", err)
 	}
 }
 
@@ -213,7 +324,10 @@ func TestRefreshAndTokenSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hooks []error
-	ts := c.TokenSource(set, l.CodeChallenge, beswarm.TokenSourceConfig{OnRefresh: func(s *beswarm.TokenSet, err error) {
+	if set.CodeChallenge != l.CodeChallenge {
+		t.Fatal("the set does not carry the login's code challenge")
+	}
+	ts := c.TokenSource(set, beswarm.TokenSourceConfig{OnRefresh: func(s *beswarm.TokenSet, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		hooks = append(hooks, err)
@@ -239,16 +353,18 @@ func TestRefreshAndTokenSource(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := fake.Count(beswarm.PathRefreshToken); n != 1 {
-		t.Fatalf("%d refreshes for 20 callers", n)
+	if n := fake.Count(beswarm.PathRefreshToken); n != 2 {
+		t.Fatalf("%d refresh requests for 20 callers, want 2 (user and application token)", n)
 	}
 	for _, s := range sets[1:] {
 		if s != sets[0] {
 			t.Fatal("callers got different sets")
 		}
 	}
-	if sets[0].User.Raw == set.User.Raw || sets[0].Application.Raw != set.Application.Raw || !sets[0].User.Expiry.After(set.User.Expiry) {
-		t.Fatal("refresh did not replace the user token only")
+	if sets[0].User.Raw == set.User.Raw || sets[0].Application.Raw == set.Application.Raw ||
+		!sets[0].User.Expiry.After(set.User.Expiry) || !sets[0].Application.Expiry.After(set.Application.Expiry) ||
+		sets[0].User.Claims.TokenType != beswarm.User || sets[0].Application.Claims.TokenType != beswarm.Application {
+		t.Fatal("refresh did not renew both tokens")
 	}
 	if len(hooks) != 1 || hooks[0] != nil {
 		t.Fatalf("hooks %v", hooks)
@@ -265,8 +381,45 @@ func TestRefreshAndTokenSource(t *testing.T) {
 	}
 	// Refresh with another code challenge is refused.
 	fake.SetFaults(beswarmtest.Faults{})
-	_, err = c.Refresh(ctx, set, "another")
+	other := *set
+	other.CodeChallenge = "another"
+	_, err = c.Refresh(ctx, &other)
 	wantErr(t, err, beswarm.ErrDenied)
+	// A set stored as JSON and loaded back refreshes: it carries all Refresh needs.
+	b, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored beswarm.TokenSet
+	if err := json.Unmarshal(b, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refresh(ctx, &stored); err != nil {
+		t.Fatalf("refresh of a stored set: %v", err)
+	}
+}
+
+// The TokenSource renews when the application token nears expiry, even
+// while the user token is fresh.
+func TestTokenSourceRenewsApplicationToken(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	fake := beswarmtest.Start(t, beswarmtest.Config{Now: clock})
+	c := verifyingClient(t, fake, clock)
+	set := login(t, fake, c)
+	set.User.Expiry = set.User.Expiry.Add(24 * time.Hour) // the user token is far from expiry
+	ts := c.TokenSource(set, beswarm.TokenSourceConfig{})
+	mu.Lock()
+	now = now.Add(59*time.Minute + 30*time.Second)
+	mu.Unlock()
+	got, err := ts.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Application.Raw == set.Application.Raw || !got.Application.Expiry.After(set.Application.Expiry) {
+		t.Fatal("the application token was not renewed")
+	}
 }
 
 // Hosts of a token answer pass the service-URL allowlist: a host outside

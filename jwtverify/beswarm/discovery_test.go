@@ -26,7 +26,7 @@ func discoveryFixture(t *testing.T, faults beswarmtest.Faults, extraPorts ...str
 	fake.SetFaults(faults)
 	set := login(t, fake, c)
 	fake.SetFaults(beswarmtest.Faults{})
-	return fake, second, c.Discovery(c.TokenSource(set, "unused", beswarm.TokenSourceConfig{}))
+	return fake, second, c.Discovery(c.TokenSource(set, beswarm.TokenSourceConfig{}))
 }
 
 func TestDiscovery(t *testing.T) {

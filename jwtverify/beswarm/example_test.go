@@ -63,7 +63,7 @@ func Example() {
 	app := httptest.NewServer(mux)
 	defer app.Close()
 
-	ts := client.TokenSource(set, login.CodeChallenge, beswarm.TokenSourceConfig{})
+	ts := client.TokenSource(set, beswarm.TokenSourceConfig{})
 	for _, method := range []string{"POST", "DELETE"} {
 		cur, err := ts.Token(ctx)
 		if err != nil {
@@ -80,7 +80,7 @@ func Example() {
 	}
 
 	// Refresh: a TokenSource does it a minute before exp; here, by hand.
-	refreshed, err := client.Refresh(ctx, set, login.CodeChallenge)
+	refreshed, err := client.Refresh(ctx, set)
 	if err != nil {
 		log.Fatal(err)
 	}

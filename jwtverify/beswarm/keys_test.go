@@ -88,7 +88,9 @@ func TestDecodePublicKeysTolerant(t *testing.T) {
 func TestPublicKeysRotationAndOutage(t *testing.T) {
 	fake := beswarmtest.Start(t, beswarmtest.Config{})
 	v, keys := remoteVerifier(t, fake, beswarm.Config{})
-	c, err := beswarm.NewClient(fake.ClientConfig())
+	cfg := fake.ClientConfig()
+	cfg.Verifier = v
+	c, err := beswarm.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,35 +14,42 @@ import (
 // maxHosts bounds the hosts of one answer.
 const maxHosts = 64
 
-// TokenSet is what a login (or a refresh) yields.
+// TokenSet is what a login (or a refresh) yields: the one value an app keeps
+// (it is JSON; keep it server-side, as it holds the code challenge that
+// renews the tokens).
 type TokenSet struct {
 	// User is the user token: pass it as "Authorization: Bearer <User.Raw>".
-	User Token
+	User Token `json:"user"`
 	// Application is the application token.
-	Application Token
+	Application Token `json:"application"`
 	// ServiceURL is the service that issued the tokens (the callback's
 	// serviceurl, checked); refreshes go there.
-	ServiceURL string
+	ServiceURL string `json:"service_url"`
 	// Swarm is the user's swarm (the callback's swarm).
-	Swarm string
+	Swarm string `json:"swarm"`
+	// CodeChallenge is the login's secret code challenge, which Refresh
+	// sends: never show it to anyone.
+	CodeChallenge string `json:"code_challenge"`
 }
 
 // Token is one token of a TokenSet, parsed from BeSwarm's token answer.
 type Token struct {
 	// Type is token_type ("Bearer").
-	Type string
-	// Raw is id_token, the compact JWT.
-	Raw string
+	Type string `json:"type"`
+	// Raw is id_token, the compact JWT, verified by the Client.
+	Raw string `json:"raw"`
 	// ExpiresIn is expires_in, the lifetime the answer announces.
-	ExpiresIn time.Duration
+	ExpiresIn time.Duration `json:"expires_in"`
 	// Expiry is the token's own exp. The answer's expires_on is ignored:
 	// BeSwarm computes it wrongly (issue time minus the lifetime).
-	Expiry time.Time
-	// Hosts are the answer's hosts: entry points that may serve web APIs for
-	// this token; ask a Discovery which one serves a role.
-	Hosts []string
-	// Claims are the verified claims, when the Client has a Verifier.
-	Claims *Claims
+	Expiry time.Time `json:"expiry"`
+	// Hosts are the answer's hosts inside ClientConfig.Domains: entry points
+	// that may serve web APIs for this token; ask a Discovery which one
+	// serves a role.
+	Hosts []string `json:"hosts"`
+	// Claims are the verified claims (not kept in JSON: verify Raw again
+	// after loading a stored set).
+	Claims *Claims `json:"-"`
 }
 
 // decodeAuthResult reads the datas of a usertoken answer:

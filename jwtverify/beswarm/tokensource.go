@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-// DefaultRefreshBefore is how long before its expiry a TokenSource refreshes
-// the user token.
+// DefaultRefreshBefore is how long before the earlier expiry of its two
+// tokens a TokenSource refreshes them.
 const DefaultRefreshBefore = time.Minute
 
 // TokenSourceConfig tunes a TokenSource.
 type TokenSourceConfig struct {
-	// RefreshBefore is how long before the user token's exp it is refreshed
-	// (default one minute).
+	// RefreshBefore is how long before the earlier exp of the user and the
+	// application token both are refreshed (default one minute).
 	RefreshBefore time.Duration
 	// OnRefresh, when set, is called after each refresh attempt with the new
 	// set, or with the error (then set is nil). It runs on the goroutine that
@@ -22,14 +22,13 @@ type TokenSourceConfig struct {
 	OnRefresh func(set *TokenSet, err error)
 }
 
-// TokenSource hands out a current TokenSet, refreshing the user token before
-// it expires. Concurrent callers share one refresh (single-flight). It is safe
-// for concurrent use.
+// TokenSource hands out a current TokenSet, renewing both its tokens before
+// either expires (the code challenge travels in the set). Concurrent callers
+// share one refresh (single-flight). It is safe for concurrent use.
 type TokenSource struct {
-	c             *Client
-	codeChallenge string
-	before        time.Duration
-	hook          func(*TokenSet, error)
+	c      *Client
+	before time.Duration
+	hook   func(*TokenSet, error)
 
 	mu       sync.Mutex
 	set      *TokenSet
@@ -42,21 +41,29 @@ type refreshCall struct {
 	err  error
 }
 
-// TokenSource returns a source that starts from set and refreshes it with the
-// login's code challenge.
+// TokenSource returns a source that starts from set (as Callback returned it,
+// or loaded from the app's store) and refreshes it with Client.Refresh.
 //
-//	ts := client.TokenSource(set, login.CodeChallenge, beswarm.TokenSourceConfig{OnRefresh: save})
+//	ts := client.TokenSource(set, beswarm.TokenSourceConfig{OnRefresh: save})
 //	set, err := ts.Token(ctx)
-func (c *Client) TokenSource(set *TokenSet, codeChallenge string, cfg TokenSourceConfig) *TokenSource {
+func (c *Client) TokenSource(set *TokenSet, cfg TokenSourceConfig) *TokenSource {
 	if cfg.RefreshBefore <= 0 {
 		cfg.RefreshBefore = DefaultRefreshBefore
 	}
-	return &TokenSource{c: c, set: set, codeChallenge: codeChallenge, before: cfg.RefreshBefore, hook: cfg.OnRefresh}
+	return &TokenSource{c: c, set: set, before: cfg.RefreshBefore, hook: cfg.OnRefresh}
 }
 
-// Token returns the current set, refreshing its user token first when it
-// expires within RefreshBefore. A failed refresh returns its error while the
-// current token has expired, and the current set otherwise.
+// expiry is the earlier exp of set's two tokens.
+func expiry(set *TokenSet) time.Time {
+	if set.Application.Expiry.Before(set.User.Expiry) {
+		return set.Application.Expiry
+	}
+	return set.User.Expiry
+}
+
+// Token returns the current set, refreshing both tokens first when either
+// expires within RefreshBefore. A failed refresh returns its error once a
+// token of the current set has expired, and the current set before that.
 func (ts *TokenSource) Token(ctx context.Context) (*TokenSet, error) {
 	ts.mu.Lock()
 	set := ts.set
@@ -65,7 +72,7 @@ func (ts *TokenSource) Token(ctx context.Context) (*TokenSet, error) {
 		return nil, fmt.Errorf("%w: no token set", ErrDenied)
 	}
 	now := ts.c.cfg.Now()
-	if now.Before(set.User.Expiry.Add(-ts.before)) {
+	if now.Before(expiry(set).Add(-ts.before)) {
 		ts.mu.Unlock()
 		return set, nil
 	}
@@ -82,7 +89,7 @@ func (ts *TokenSource) Token(ctx context.Context) (*TokenSet, error) {
 		return nil, fmt.Errorf("%w: waiting for a refresh: %w", ErrUnavailable, ctx.Err())
 	}
 	if cl.err != nil {
-		if now.Before(set.User.Expiry) {
+		if now.Before(expiry(set)) {
 			return set, nil
 		}
 		return nil, cl.err
@@ -94,7 +101,7 @@ func (ts *TokenSource) Token(ctx context.Context) (*TokenSet, error) {
 func (ts *TokenSource) refresh(ctx context.Context, old *TokenSet, cl *refreshCall) {
 	ctx, cancel := context.WithTimeout(ctx, ts.c.cfg.Timeout)
 	defer cancel()
-	set, err := ts.c.Refresh(ctx, old, ts.codeChallenge)
+	set, err := ts.c.Refresh(ctx, old)
 	ts.mu.Lock()
 	if err == nil {
 		ts.set = set

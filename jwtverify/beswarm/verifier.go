@@ -102,6 +102,12 @@ func NewVerifier(keys jwtverify.KeySource, cfg Config) (*Verifier, error) {
 	if issuer == "" {
 		issuer = DefaultIssuer
 	}
+	if len(cfg.Audience) == 0 {
+		return nil, fmt.Errorf("%w: beswarm.Config.Audience is required: list the audiences to accept, or beswarm.AnyAudience for the \"*\" BeSwarm's tokens carry", jwtverify.ErrConfig)
+	}
+	if keys == nil {
+		return nil, fmt.Errorf("%w: beswarm.NewVerifier needs a key source (beswarm.PublicKeys)", jwtverify.ErrConfig)
+	}
 	v, err := jwtverify.New(keys, jwtverify.Config{
 		Issuer:           issuer,
 		Audience:         cfg.Audience,

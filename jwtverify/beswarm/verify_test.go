@@ -95,6 +95,14 @@ func TestConfig(t *testing.T) {
 			wantErr(t, err, jwtverify.ErrConfig)
 		}
 	}
+	// The error names fields of the config the caller holds, not jwtverify's.
+	_, err = beswarm.NewVerifier(keys, beswarm.Config{})
+	if msg := err.Error(); !strings.Contains(msg, "beswarm.Config.Audience") || !strings.Contains(msg, "beswarm.AnyAudience") || strings.Contains(msg, "set AnyAudience") {
+		t.Errorf("error %q does not name beswarm.Config's fields", msg)
+	}
+	if _, err := beswarm.NewVerifier(nil, beswarm.Config{Audience: []string{"*"}}); !errorsIs(err, jwtverify.ErrConfig) {
+		t.Errorf("no key source: %v", err)
+	}
 }
 
 func TestClaimChecks(t *testing.T) {

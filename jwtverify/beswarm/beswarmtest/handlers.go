@@ -118,9 +118,9 @@ func (s *Server) userToken(w http.ResponseWriter, r *http.Request) {
 	answer(w, http.StatusOK, map[string]any{"usertoken": user, "applicationtoken": app}, "")
 }
 
-// refreshToken renews a user token: {"Token":"Bearer …" or "…","Code_challenge":…}
-// (names matched case-insensitively, as ASP.NET does). Expired tokens are
-// renewed too.
+// refreshToken renews a user or an application token, as a token of the same
+// type: {"Token":"Bearer …" or "…","Code_challenge":…} (names matched
+// case-insensitively, as ASP.NET does). Expired tokens are renewed too.
 func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Token         string `json:"token"`
@@ -142,12 +142,12 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) {
 		raw(w, f.TokenBody)
 		return
 	}
-	user, err := s.issue(beswarm.User, g.challengeHash)
+	renewed, err := s.issue(g.typ, g.challengeHash)
 	if err != nil {
 		answer(w, http.StatusInternalServerError, nil, err.Error())
 		return
 	}
-	answer(w, http.StatusOK, user, "")
+	answer(w, http.StatusOK, renewed, "")
 }
 
 func hashHex(codeChallenge string) string {
@@ -172,11 +172,9 @@ func (s *Server) issue(typ beswarm.TokenType, challengeHash string) (map[string]
 	if f.Hosts != nil {
 		hosts = f.Hosts
 	}
-	if typ == beswarm.User {
-		s.mu.Lock()
-		s.issued[tok] = &grant{challengeHash: challengeHash}
-		s.mu.Unlock()
-	}
+	s.mu.Lock()
+	s.issued[tok] = &grant{challengeHash: challengeHash, typ: typ}
+	s.mu.Unlock()
 	return map[string]any{
 		"token_type": "Bearer", "id_token": tok,
 		"expires_in": strconv.Itoa(int(s.cfg.Lifetime / time.Second)),

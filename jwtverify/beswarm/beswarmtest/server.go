@@ -113,6 +113,7 @@ type signingKey struct {
 type grant struct {
 	challengeHash string // lowercase hex SHA-256 of the code challenge
 	expires       time.Time
+	typ           beswarm.TokenType // of an issued token
 }
 
 // New starts a fake BeSwarm over plain HTTP; Close it when done. Clients need

@@ -33,6 +33,7 @@ func TestRefreshTokenForms(t *testing.T) {
 		{"Token": "Bearer " + set.User.Raw, "Code_challenge": l.CodeChallenge},
 		{"Token": set.User.Raw, "Code_challenge": l.CodeChallenge},
 		{"token": "bearer " + set.User.Raw, "code_challenge": l.CodeChallenge},
+		{"Token": "Bearer " + set.Application.Raw, "Code_challenge": l.CodeChallenge}, // the application token renews too
 	} {
 		if code := post(t, fake, body); code != http.StatusOK {
 			t.Errorf("%v: %d", body, code)
@@ -40,7 +41,7 @@ func TestRefreshTokenForms(t *testing.T) {
 	}
 	for _, body := range []map[string]string{
 		{"Token": "Bearer " + set.User.Raw, "Code_challenge": "other"},
-		{"Token": "Bearer " + set.Application.Raw, "Code_challenge": l.CodeChallenge},
+		{"Token": "Bearer " + set.Application.Raw, "Code_challenge": "other"},
 		{"Token": "Bearer x.y.z", "Code_challenge": l.CodeChallenge},
 	} {
 		if code := post(t, fake, body); code != http.StatusUnauthorized {
