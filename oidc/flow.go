@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sesame-go/sesame/internal/browser"
 )
 
 // Flow is what waits between the redirect to ProConnect and the callback: the
@@ -127,6 +129,9 @@ func NewCookieFlowStore(cfg CookieFlowStoreConfig) (*CookieFlowStore, error) {
 	prefix := "__Host-sesame-flow-"
 	if cfg.InsecureCookie {
 		prefix = "sesame-flow-"
+	}
+	if err := browser.CheckCookie(prefix, "", "/", !cfg.InsecureCookie); err != nil { // the attributes of cookie()
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: newUsedStates(cfg.MaxUsedStates)}, nil
 }
