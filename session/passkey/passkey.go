@@ -71,7 +71,10 @@ type Config struct {
 	// Users keeps accounts and their passkeys.
 	Users UserStore
 	// Sessions is the session Manager the handlers run in; a handler reached
-	// outside its Middleware wraps itself in it.
+	// outside its Middleware wraps itself in it. Its rule for handlers that
+	// change state guards every ceremony (Manager.CheckRequest with
+	// application/json): list in its session.Config.TrustedOrigins any origin
+	// other than the handlers' own whose pages run the ceremonies.
 	Sessions *session.Manager
 	// Timeout is a ceremony's lifetime; default DefaultTimeout.
 	Timeout time.Duration
