@@ -41,8 +41,10 @@ type MiddlewareConfig struct {
 	//
 	// Browsers attach cookies to cross-site requests, so a cookie-borne token
 	// needs CSRF protection that a Bearer header does not: set the cookie
-	// SameSite=Strict (or Lax for read-only routes) and wrap state-changing
-	// handlers with http.CrossOriginProtection.
+	// SameSite=Strict (or Lax for read-only routes) and put state-changing
+	// handlers behind Sesame's rule for them, session.Manager.Protect (POST,
+	// same origin, the documented body type; see the README's Security
+	// section), or at least http.CrossOriginProtection.
 	Cookie string
 	// RetryAfter is the Retry-After seconds sent with a 503 (default 5).
 	RetryAfter int

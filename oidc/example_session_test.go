@@ -68,7 +68,7 @@ func ExampleNewHandlers_session() {
 	}
 	resp, _ := browser.Get(app.URL + "/private")
 	show(resp)
-	resp, _ = browser.Post(app.URL+"/auth/logout", "", nil) // through ProConnect's session/end
+	resp, _ = browser.PostForm(app.URL+"/auth/logout", nil) // a form POST, through ProConnect's session/end
 	show(resp)
 	fmt.Println("session/end calls:", fake.Count(oidctest.PathEndSession))
 	// Output:

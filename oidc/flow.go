@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sesame-go/sesame/internal/browser"
 	"github.com/sesame-go/sesame/internal/replay"
 )
 
@@ -127,6 +128,9 @@ func NewCookieFlowStore(cfg CookieFlowStoreConfig) (*CookieFlowStore, error) {
 	prefix := "__Host-sesame-flow-"
 	if cfg.InsecureCookie {
 		prefix = "sesame-flow-"
+	}
+	if err := browser.CheckCookie(prefix, "", "/", !cfg.InsecureCookie); err != nil { // the attributes of cookie()
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return &CookieFlowStore{aead: aead, cfg: cfg, prefix: prefix, used: replay.New(cfg.MaxUsedStates)}, nil
 }

@@ -30,7 +30,7 @@ func FuzzParseMetadata(f *testing.F) {
 }
 
 func FuzzSafeReturnPath(f *testing.F) {
-	for _, s := range []string{"/", "/a?b=c", "//evil.example", `/\evil`, "https://evil.example", "/%2F%2Fx", "/\t/x", ""} {
+	for _, s := range []string{"/", "/a?b=c", "//evil.example", `/\evil`, "https://evil.example", "/%2F%2Fx", "/%252F%252Fx", "/%5Cx", "/\t/x", "/%09/x", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -41,6 +41,14 @@ func FuzzSafeReturnPath(f *testing.F) {
 		u, perr := url.Parse(p)
 		if perr != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 			t.Fatalf("accepted %q", p)
+		}
+		for d, i := p, 0; i < 3; i++ { // what a later decoding would make of it
+			if d, perr = url.PathUnescape(d); perr != nil {
+				break
+			}
+			if strings.HasPrefix(d, "//") || strings.HasPrefix(d, `/\`) {
+				t.Fatalf("accepted %q, which decodes to %q", p, d)
+			}
 		}
 	})
 }

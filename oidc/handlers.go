@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
+	"github.com/sesame-go/sesame/internal/browser"
 	"github.com/sesame-go/sesame/internal/ratelog"
 	"github.com/sesame-go/sesame/jwtverify"
 )
@@ -21,6 +23,14 @@ type HandlerConfig struct {
 	// InsecureCookie makes the default CookieFlowStore work over plain http
 	// (local development only).
 	InsecureCookie bool
+	// TrustedOrigins are the origins besides the request's own whose logout
+	// POSTs Logout accepts (a page of "https://www.example.com" logging out of
+	// "https://app.example.com"); default none: every cross-origin logout is
+	// refused, same-site siblings included. Each is spelled as browsers send
+	// the Origin header: scheme://host[:port], lower case, no default port, no
+	// path; NewHandlers refuses another spelling (ErrConfig). Give it the same
+	// list as session.Config.TrustedOrigins.
+	TrustedOrigins []string
 
 	// OnLogin establishes the app's session for a verified login (the session
 	// package plugs in here). The handler then redirects to Login.ReturnTo; an
@@ -59,7 +69,7 @@ type Handlers struct {
 	c       *Client
 	cfg     HandlerConfig
 	limiter *ratelog.Limiter
-	csrf    *http.CrossOriginProtection // refuses cross-origin logout POSTs
+	guard   *browser.Guard // refuses cross-origin, non-form and non-POST logouts
 }
 
 // NewHandlers checks cfg and returns the handlers.
@@ -67,6 +77,11 @@ func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
 	if c == nil || cfg.OnLogin == nil {
 		return nil, fmt.Errorf("%w: a Client and HandlerConfig.OnLogin are required", ErrConfig)
 	}
+	guard, err := browser.NewGuard(cfg.TrustedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("%w: TrustedOrigins: %w", ErrConfig, err)
+	}
+	cfg.TrustedOrigins = slices.Clone(cfg.TrustedOrigins)
 	if cfg.Flows == nil {
 		s, err := NewCookieFlowStore(CookieFlowStoreConfig{Key: cfg.FlowKey, InsecureCookie: cfg.InsecureCookie, Now: c.cfg.Now})
 		if err != nil {
@@ -91,7 +106,7 @@ func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
 		cfg.ErrorHandler = defaultErrorHandler
 	}
 	cfg.Logger = orDiscard(cfg.Logger)
-	return &Handlers{c: c, cfg: cfg, limiter: ratelog.New(0, 0), csrf: http.NewCrossOriginProtection()}, nil
+	return &Handlers{c: c, cfg: cfg, limiter: ratelog.New(0, 0), guard: guard}, nil
 }
 
 // Login starts a login: GET /login?return_to=/path redirects to ProConnect. A
@@ -169,19 +184,27 @@ func (h *Handlers) Callback() http.Handler {
 }
 
 // Logout ends the local session (OnLogout) and redirects to ProConnect's
-// end_session_endpoint. POST only, and a cross-origin POST (by Sec-Fetch-Site or
-// Origin, see http.CrossOriginProtection) is refused with 403, so that neither a
-// cross-site link nor a cross-site form can log the agent out.
+// end_session_endpoint. It takes a form POST only (application/x-www-form-urlencoded
+// or multipart/form-data, what <form method="post"> sends) from the app's own
+// origin or one of TrustedOrigins, Sesame's rule for every handler that changes
+// state: a GET is refused with 405, a cross-origin POST (by Sec-Fetch-Site, or
+// Origin against Host; a same-site sibling host too) with 403, another media
+// type (text/plain, none) with 415, so that neither a link, nor a cross-site
+// or sibling page, can log the agent out.
 func (h *Handlers) Logout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		if err := h.csrf.Check(r); err != nil {
-			h.limiter.Log(r.Context(), h.cfg.Logger, slog.LevelInfo, "oidc: cross-origin logout refused", "client", r.RemoteAddr, "err", err)
-			http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		if err := h.guard.Check(r, browser.FormTypes()...); err != nil {
+			h.limiter.Log(r.Context(), h.cfg.Logger, slog.LevelInfo, "oidc: logout refused", "client", r.RemoteAddr, "err", err)
+			status := browser.Status(err)
+			if status == http.StatusMethodNotAllowed {
+				w.Header().Set("Allow", http.MethodPost)
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, map[int]string{
+				http.StatusMethodNotAllowed:     "method not allowed",
+				http.StatusForbidden:            "cross-origin request refused",
+				http.StatusUnsupportedMediaType: "a form POST is required",
+			}[status], status)
 			return
 		}
 		hint := h.cfg.OnLogout(w, r)

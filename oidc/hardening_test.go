@@ -65,6 +65,7 @@ func TestLogoutCrossSite(t *testing.T) {
 		{"Origin": {"https://evil.example"}},
 	} {
 		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/logout", nil)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		for k, v := range h {
 			req.Header[k] = v
 		}
@@ -82,6 +83,7 @@ func TestLogoutCrossSite(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/logout", nil)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := b.c.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -80,7 +80,11 @@ func (c *Client) checkOrigin(ctx context.Context, f Flow, q url.Values) error {
 
 // SafeReturnPath accepts only a same-origin path ("/..." but not "//..." nor
 // anything with a scheme, host, backslash or control character); "" becomes "/".
-// Anything else is ErrRedirect.
+// Anything else is ErrRedirect. The path is also refused when a percent-decoding
+// of it, once or repeatedly ("/%2F%2Fevil.example", "/%255C%255Cevil.example"),
+// starts with "//" or "/\" or holds a control character (which browsers strip:
+// "/\t/evil.example" is "//evil.example" to them), so that it stays
+// same-origin whatever later decodes it again.
 func SafeReturnPath(s string) (string, error) {
 	if s == "" {
 		return "/", nil
@@ -88,16 +92,41 @@ func SafeReturnPath(s string) (string, error) {
 	if len(s) > maxParamLen || s[0] != '/' || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') {
 		return "", fmt.Errorf("%w: %q", ErrRedirect, clip(s, 64))
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return "", fmt.Errorf("%w: control character", ErrRedirect)
-		}
+	if hasControl(s) {
+		return "", fmt.Errorf("%w: control character", ErrRedirect)
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "", fmt.Errorf("%w: %q", ErrRedirect, clip(s, 64))
 	}
+	for d, i := s, 0; ; i++ {
+		next, err := url.PathUnescape(d)
+		if err != nil || next == d {
+			break // nothing more to decode; a stray '%' decodes to nothing
+		}
+		if i == maxDecodes {
+			return "", fmt.Errorf("%w: encoded more than %d times", ErrRedirect, maxDecodes)
+		}
+		d = next
+		if strings.HasPrefix(d, "//") || strings.HasPrefix(d, "/\\") || hasControl(d) {
+			return "", fmt.Errorf("%w: %q decodes to %q", ErrRedirect, clip(s, 64), clip(d, 64))
+		}
+	}
 	return s, nil
+}
+
+// maxDecodes bounds how many percent-decodings SafeReturnPath follows: a path
+// encoded more often than that is refused.
+const maxDecodes = 4
+
+// hasControl reports whether s holds an ASCII control character.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // clip shortens an untrusted string before it goes into an error or a log.

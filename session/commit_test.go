@@ -71,7 +71,7 @@ func TestAnswerMatchesRedis(t *testing.T) {
 			srv := redistest.Start(t)
 			client := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
 			t.Cleanup(func() { _ = client.Close() })
-			g := NewMGSessions(client, MGConfig{})
+			g := newMG(t, client, MGConfig{})
 			m := newTestManager(t, NewRedisStore(client), Config{CookieName: "auth.aiohttp", Index: g})
 			id, _ := cookieOf(do(t, m, "", put("userId", "alice", "cart", 1)), "auth.aiohttp")
 			key := "auth.aiohttp_" + id

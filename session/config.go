@@ -6,7 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
+
+	"github.com/sesame-go/sesame/internal/browser"
 )
 
 // Defaults applied by NewManager to zero Config fields.
@@ -24,10 +27,13 @@ const (
 
 // Config tunes a Manager. The zero value is a secure default: cookie
 // AIOHTTP_SESSION, Secure, HttpOnly, SameSite=Lax, Path=/, 30 minutes idle,
-// aiohttp_session's record format.
+// aiohttp_session's record format, Protect refusing every cross-origin request.
 type Config struct {
 	// CookieName names the cookie holding the session id; default
 	// DefaultCookieName. MilleGrilles uses "<app>.aiohttp", e.g. "auth.aiohttp".
+	// A "__Host-" name needs Path "/", no Domain and no InsecureCookie, a
+	// "__Secure-" one no InsecureCookie (browsers would drop the cookie):
+	// NewManager refuses them otherwise (ErrConfig).
 	CookieName string
 	// KeyPrefix is prepended to the id to make the store key; default
 	// CookieName + "_", as aiohttp_session's RedisStorage does.
@@ -55,6 +61,15 @@ type Config struct {
 	// InsecureCookie drops the Secure attribute, for local plain-HTTP development
 	// only.
 	InsecureCookie bool
+	// TrustedOrigins are the origins besides a request's own whose
+	// state-changing requests Protect and CheckRequest let through (and with
+	// them session/passkey's ceremonies), e.g. a login page served from
+	// "https://login.example.com" posting to this app; default none: every
+	// cross-origin request is refused, same-site siblings included. Each is
+	// spelled as browsers send the Origin header: scheme://host[:port], lower
+	// case, no default port, no path; NewManager refuses another spelling
+	// (ErrConfig).
+	TrustedOrigins []string
 	// Codec serialises records; default AiohttpCodec.
 	Codec Codec
 	// MaxRecordSize bounds a stored record in bytes, read or written; default
@@ -66,9 +81,10 @@ type Config struct {
 	// Index, when set, is told of every record written for a user (the value of
 	// UserIDKey), so the user's sessions can be evicted. MGSessions implements it.
 	Index Indexer
-	// ErrorHandler answers a request whose session cannot be loaded or saved;
-	// default: Cache-Control: no-store, a plain body, and 409 for ErrEnded or
-	// 503 for any other error.
+	// ErrorHandler answers a request whose session cannot be loaded or saved,
+	// and a request Protect refuses; default: Cache-Control: no-store, a plain
+	// body, and 409 for ErrEnded, 405 for ErrMethod (with Allow: POST), 403 for
+	// ErrCrossOrigin, 415 for ErrContentType, 503 for any other error.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Logger receives store failures and rejected cookies or records; nil
 	// discards.
@@ -103,6 +119,10 @@ func (c Config) withDefaults() (Config, error) {
 	if !validCookiePath(c.Path) || (c.Domain != "" && !validCookieDomain(c.Domain)) {
 		return c, fmt.Errorf("%w: cookie Path %q or Domain %q", ErrConfig, c.Path, c.Domain)
 	}
+	if err := browser.CheckCookie(c.CookieName, c.Domain, c.Path, !c.InsecureCookie); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	c.TrustedOrigins = slices.Clone(c.TrustedOrigins)
 	if c.SameSite == 0 || c.SameSite == http.SameSiteDefaultMode {
 		c.SameSite = http.SameSiteLaxMode
 	}
@@ -116,7 +136,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.UserIDKey = DefaultUserIDKey
 	}
 	if c.ErrorHandler == nil {
-		c.ErrorHandler = unavailable
+		c.ErrorHandler = defaultErrorHandler
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -127,13 +147,16 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// unavailable is the default ErrorHandler: 409 for a session that ended while
-// the request ran (ErrEnded), 503 otherwise; never the error text.
-func unavailable(w http.ResponseWriter, _ *http.Request, err error) {
+// defaultErrorHandler is the default ErrorHandler: 409 for a session that
+// ended while the request ran (ErrEnded), 405, 403 or 415 for a request
+// Protect refused, 503 otherwise; never the error text.
+func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	code := http.StatusServiceUnavailable
 	if errors.Is(err, ErrEnded) {
 		code = http.StatusConflict
+	} else if s := browser.Status(err); s != 0 {
+		code = s
 	}
 	http.Error(w, http.StatusText(code), code)
 }

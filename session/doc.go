@@ -13,12 +13,24 @@
 //	store := session.NewRedisStore(redisClient) // DB 2 for MilleGrilles
 //	sessions, err := session.NewManager(store, session.Config{CookieName: "auth.aiohttp"})
 //	if err != nil { ... }
-//	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+//	login := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 //		s := session.FromContext(r.Context())
 //		if err := s.Renew(); err != nil { ... } // a new id at every login
 //		_ = s.Put("userId", userID)
 //	})
+//	mux.Handle("POST /login", sessions.Protect(login)) // same-origin form POSTs only
 //	http.ListenAndServe(addr, sessions.Middleware(mux))
+//
+// A handler that changes state (logs in or out, signs up, writes the session)
+// goes behind Manager.Protect, or calls Manager.CheckRequest first: Sesame's
+// one rule for such handlers, which session/passkey's ceremonies and oidc's
+// logout apply too. It takes a POST only (never a GET), from the request's own
+// origin or one of Config.TrustedOrigins (Go's http.CrossOriginProtection:
+// Sec-Fetch-Site, else Origin against Host, so a same-site sibling host is
+// refused as a cross-site page is), with the body type the handler takes (a
+// form by default; never text/plain), and refuses anything else with
+// ErrMethod (405), ErrCrossOrigin (403) or ErrContentType (415) before the
+// session is read.
 //
 // Costs in Redis commands: a request that leaves its session alone, none; one
 // that reads it, one (GET, or GETEX with SlidingIdle); one that changes it, two
@@ -41,7 +53,8 @@
 // login that an eviction raced ends its record again (see IndexChecker).
 //
 // Cookies are Secure, HttpOnly, SameSite=Lax and Path=/ unless configured
-// otherwise. When Redis is unreachable the middleware answers 503 and the
+// otherwise; a "__Host-" or "__Secure-" cookie name that the other attributes
+// would make browsers drop is refused by NewManager and NewMGSessions. When Redis is unreachable the middleware answers 503 and the
 // store holds what it held before the request (see ErrUnavailable); it
 // recovers by itself when Redis returns, through a Sentinel failover too.
 //

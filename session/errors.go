@@ -65,6 +65,24 @@ var (
 	// its remaining TTL in Redis is shorter than its expiration claims.
 	ErrExpired = errors.New("session: expired")
 
+	// ErrMethod is returned by CheckRequest (and answered 405 by Protect) for a
+	// request that is not a POST: a handler that changes state never does so
+	// on GET.
+	ErrMethod = errors.New("session: method not allowed")
+
+	// ErrCrossOrigin is returned by CheckRequest (and answered 403 by Protect)
+	// for a request from another origin than its own and
+	// Config.TrustedOrigins: a cross-site or same-site (sibling host) page,
+	// told by Sec-Fetch-Site, or by Origin against Host in browsers without
+	// Sec-Fetch-Site.
+	ErrCrossOrigin = errors.New("session: cross-origin request refused")
+
+	// ErrContentType is returned by CheckRequest (and answered 415 by Protect)
+	// for a body of another media type than the handler takes, or none:
+	// text/plain, which a cross-site form sends without a CORS preflight, is
+	// never taken.
+	ErrContentType = errors.New("session: unsupported content type")
+
 	// ErrSecret is returned when the mgsession cookie secret stored in Redis is
 	// missing or is not 32 bytes of standard base64.
 	ErrSecret = errors.New("session: bad cookie secret")

@@ -14,7 +14,7 @@ import (
 func TestIndexKeptCurrent(t *testing.T) {
 	srv := redistest.Start(t)
 	ctx := context.Background()
-	g := NewMGSessions(srv.Client, MGConfig{IndexOnly: true})
+	g := newMG(t, srv.Client, MGConfig{IndexOnly: true})
 	m := newTestManager(t, NewRedisStore(srv.Client), Config{CookieName: "auth.aiohttp", Index: g})
 	id, _ := cookieOf(do(t, m, "", put("userId", "alice")), "auth.aiohttp")
 	idx := "sesame.user_sessions.alice"
@@ -62,7 +62,7 @@ func TestEvictCatchesConcurrentLogin(t *testing.T) {
 	ctx := context.Background()
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { _ = client.Close() })
-	g := NewMGSessions(client, MGConfig{IndexOnly: true})
+	g := newMG(t, client, MGConfig{IndexOnly: true})
 	old, err := g.Create(ctx, MGRecord{UserID: "alice"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +70,7 @@ func TestEvictCatchesConcurrentLogin(t *testing.T) {
 	var late *MGRecord
 	client.AddHook(&indexRacer{f: func(ctx context.Context) {
 		var err error
-		if late, err = NewMGSessions(srv.Client, MGConfig{}).Create(ctx, MGRecord{UserID: "alice"}, time.Hour); err != nil {
+		if late, err = newMG(t, srv.Client, MGConfig{}).Create(ctx, MGRecord{UserID: "alice"}, time.Hour); err != nil {
 			t.Error(err)
 		}
 	}})

@@ -108,7 +108,7 @@ func FuzzMGRecord(f *testing.F) {
 // ErrCookie or ErrCorrupt, or returns a record only for a cookie that really
 // opens with the key. It needs no Redis once the secret is cached.
 func FuzzMGCookie(f *testing.F) {
-	g := NewMGSessions(nil, MGConfig{})
+	g := newMG(f, nil, MGConfig{})
 	key := [32]byte{7}
 	g.secrets = &secretState{cur: &key, read: g.cfg.Now().Add(1e18)} // never stale: no Redis reload
 	valid := MGRecord{UserID: "u", Hostname: "h", Challenge: seedChallenge, Expiration: 1}

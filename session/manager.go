@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/sesame-go/sesame/internal/browser"
+	"github.com/sesame-go/sesame/internal/ratelog"
 )
 
 // Indexer is told of each record written for a user, so that all of a user's
@@ -31,14 +34,18 @@ type IndexChecker interface {
 // Manager loads and saves sessions around HTTP handlers. It is safe for
 // concurrent use; one Manager serves every request of an app.
 type Manager struct {
-	store AtomicStore
-	cfg   Config
-	locks idLocks // serialises this process's commits per session id
+	store   AtomicStore
+	cfg     Config
+	locks   idLocks          // serialises this process's commits per session id
+	guard   *browser.Guard   // the cross-origin rule of Protect and CheckRequest
+	limiter *ratelog.Limiter // bounds the refusal logs of Protect
 }
 
 // NewManager returns a Manager keeping records in store. cfg's zero fields take
 // the defaults documented on Config; a nil store or an invalid cfg (cookie name,
-// Path or Domain that would break the Set-Cookie header, timeouts) is ErrConfig.
+// Path or Domain that would break the Set-Cookie header, a cookie prefix the
+// other attributes would make browsers drop, a malformed trusted origin,
+// timeouts) is ErrConfig.
 func NewManager(store AtomicStore, cfg Config) (*Manager, error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: nil store", ErrConfig)
@@ -47,7 +54,11 @@ func NewManager(store AtomicStore, cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Manager{store: store, cfg: cfg}, nil
+	guard, err := browser.NewGuard(cfg.TrustedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("%w: TrustedOrigins: %w", ErrConfig, err)
+	}
+	return &Manager{store: store, cfg: cfg, guard: guard, limiter: ratelog.New(0, 0)}, nil
 }
 
 type ctxKey struct{}

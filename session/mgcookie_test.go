@@ -118,7 +118,7 @@ func TestSecretSingleFlight(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	gets := &getCounter{key: "webauth.cookies.secret"}
 	client.AddHook(gets)
-	g := NewMGSessions(client, MGConfig{Now: f.clk.Now})
+	g := newMG(t, client, MGConfig{Now: f.clk.Now})
 	rec, _ := f.login(t, "u1")
 	for round := range 3 {
 		var wg sync.WaitGroup

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/sesame-go/sesame/internal/browser"
 )
 
 // MGRecord is a MilleGrilles mgsession.<challenge> record. It is also the
@@ -57,7 +59,8 @@ type MGConfig struct {
 	// IndexOnly makes EvictUser trust the index alone and skip the SCAN for
 	// records written by other services.
 	IndexOnly bool
-	// Domain and Path are the cookie's attributes; Path defaults to "/".
+	// Domain and Path are the cookie's attributes; Path defaults to "/". A
+	// "__Host-" CookieName needs Path "/" and no Domain.
 	Domain, Path string
 	// InsecureCookie drops the cookie's Secure attribute (local HTTP only).
 	InsecureCookie bool
@@ -87,8 +90,11 @@ const (
 	maxMGRecord = 4 << 10
 )
 
-// NewMGSessions returns MGSessions on client (MilleGrilles: DB 2).
-func NewMGSessions(client redis.UniversalClient, cfg MGConfig) *MGSessions {
+// NewMGSessions returns MGSessions on client (MilleGrilles: DB 2). A cookie
+// name, Path or Domain that would break the Set-Cookie header, or a
+// "__Host-" or "__Secure-" name that the other attributes would make browsers
+// drop (see Config.CookieName), is ErrConfig.
+func NewMGSessions(client redis.UniversalClient, cfg MGConfig) (*MGSessions, error) {
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v
@@ -115,7 +121,13 @@ func NewMGSessions(client redis.UniversalClient, cfg MGConfig) *MGSessions {
 	if cfg.SecretGrace <= 0 {
 		cfg.SecretGrace = DefaultSecretGrace
 	}
-	return &MGSessions{client: client, cfg: cfg}
+	if !validCookieName(cfg.CookieName) || !validCookiePath(cfg.Path) || (cfg.Domain != "" && !validCookieDomain(cfg.Domain)) {
+		return nil, fmt.Errorf("%w: cookie name %q, Path %q or Domain %q", ErrConfig, cfg.CookieName, cfg.Path, cfg.Domain)
+	}
+	if err := browser.CheckCookie(cfg.CookieName, cfg.Domain, cfg.Path, !cfg.InsecureCookie); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return &MGSessions{client: client, cfg: cfg}, nil
 }
 
 // Create writes a new record for rec's user, with a fresh challenge (32 bytes

@@ -105,7 +105,7 @@ func newMGFixture(t *testing.T) *mgFixture {
 	if err := srv.Client.Set(f.ctx, "webauth.cookies.secret", secret, 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	f.g = NewMGSessions(srv.Client, MGConfig{Now: f.clk.Now})
+	f.g = newMG(t, srv.Client, MGConfig{Now: f.clk.Now})
 	return f
 }
 
@@ -173,7 +173,7 @@ func TestMGLoginVerifyLogout(t *testing.T) {
 func TestMGBadInput(t *testing.T) {
 	f := newMGFixture(t)
 	rec, cookie := f.login(t, "u1")
-	otherKey := NewMGSessions(f.srv.Client, MGConfig{SecretKey: "other.secret"})
+	otherKey := newMG(t, f.srv.Client, MGConfig{SecretKey: "other.secret"})
 	_ = f.srv.Client.Set(f.ctx, "other.secret", base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), 0)
 	foreign, err := otherKey.Seal(f.ctx, rec)
 	if err != nil {
@@ -232,7 +232,7 @@ func TestMGOutageAndSecret(t *testing.T) {
 	f := newMGFixture(t)
 	_, cookie := f.login(t, "u1")
 	f.srv.Client.Del(f.ctx, "webauth.cookies.secret")
-	fresh := NewMGSessions(f.srv.Client, MGConfig{})
+	fresh := newMG(t, f.srv.Client, MGConfig{})
 	r := httptest.NewRequest("GET", "/", nil)
 	r.AddCookie(&http.Cookie{Name: "mgsession", Value: cookie})
 	if _, err := fresh.Authenticate(r); !errors.Is(err, ErrSecret) {
@@ -254,7 +254,7 @@ func evictFixture(t *testing.T, client redis.UniversalClient, nodes ...*redistes
 	ctx := context.Background()
 	secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 	client.Set(ctx, "webauth.cookies.secret", secret, 0)
-	g := NewMGSessions(client, MGConfig{})
+	g := newMG(t, client, MGConfig{})
 	m := newTestManager(t, NewRedisStore(client), Config{CookieName: "auth.aiohttp", Index: g})
 
 	mine, err := g.Create(ctx, MGRecord{UserID: "alice", NomUsager: "a"}, time.Hour)

@@ -30,7 +30,7 @@ func newRaceFixture(t *testing.T, processes int) *raceFixture {
 	srv := redistest.Start(t)
 	client := redis.NewClient(&redis.Options{Addr: srv.Addr, PoolSize: 16})
 	t.Cleanup(func() { _ = client.Close() })
-	g := NewMGSessions(client, MGConfig{IndexOnly: true})
+	g := newMG(t, client, MGConfig{IndexOnly: true})
 	m := newTestManager(t, NewRedisStore(client), Config{CookieName: "auth.aiohttp", Index: g})
 	other := m
 	if processes == 2 {

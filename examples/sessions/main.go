@@ -1,5 +1,7 @@
-// Command sessions is a page counting a visitor's visits, with login and logout,
-// on Sesame's session Manager.
+// Command sessions is a page with a counter kept in the visitor's session, with
+// login and logout, on Sesame's session Manager. Every handler that changes the
+// session is a form POST behind Manager.Protect (same origin only, form bodies
+// only); the page's GET only reads.
 //
 //	go run ./examples/sessions                          # in-memory store
 //	go run ./examples/sessions -redis 127.0.0.1:6379     # Redis DB 2, as MilleGrilles
@@ -38,7 +40,7 @@ func main() {
 	log.Fatal(srv.ListenAndServe())
 }
 
-// newHandler wires the three pages on a Manager.
+// newHandler wires the page and its three forms on a Manager.
 func newHandler(store session.AtomicStore, insecureHTTP bool) (http.Handler, error) {
 	sessions, err := session.NewManager(store, session.Config{
 		CookieName:     "demo.aiohttp",
@@ -49,31 +51,47 @@ func newHandler(store session.AtomicStore, insecureHTTP bool) (http.Handler, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", home)
-	mux.HandleFunc("POST /login", login)
-	mux.HandleFunc("POST /logout", logout)
+	// State changes: POST forms from this origin only (403 from another, 415
+	// for a body that is not a form, 405 for a GET).
+	mux.Handle("POST /count", sessions.Protect(http.HandlerFunc(count)))
+	mux.Handle("POST /login", sessions.Protect(http.HandlerFunc(login)))
+	mux.Handle("POST /logout", sessions.Protect(http.HandlerFunc(logout)))
 	return sessions.Middleware(mux), nil
 }
 
+// home shows the counter and the forms; it changes nothing.
 func home(w http.ResponseWriter, r *http.Request) {
 	s := session.FromContext(r.Context())
-	visits, err := s.GetInt64("visits")
+	n, err := s.GetInt64("count")
 	if err != nil {
-		http.Error(w, "session unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if err := s.Put("visits", visits+1); err != nil {
 		http.Error(w, "session unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	user, _ := s.GetString("userName")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, "<p>Visit %d.</p>\n", visits+1)
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(w, "<p>Counter: %d.</p>\n", n)
+	fmt.Fprint(w, `<form method="post" action="/count"><button>Count</button></form>`+"\n")
 	if user == "" {
 		fmt.Fprint(w, `<form method="post" action="/login"><input name="user"> <button>Log in</button></form>`+"\n")
 		return
 	}
 	fmt.Fprintf(w, "<p>Hello, %s.</p>\n", html.EscapeString(user))
 	fmt.Fprint(w, `<form method="post" action="/logout"><button>Log out</button></form>`+"\n")
+}
+
+// count adds one to the session's counter.
+func count(w http.ResponseWriter, r *http.Request) {
+	s := session.FromContext(r.Context())
+	n, err := s.GetInt64("count")
+	if err == nil {
+		err = s.Put("count", n+1)
+	}
+	if err != nil {
+		http.Error(w, "session unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // login trusts any name: the demo is about sessions, not passwords. Renew gives

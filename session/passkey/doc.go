@@ -12,9 +12,21 @@
 // A login renews the session id, then records userId, userName and
 // authentifiee: true, as MilleGrilles' aiohttp session does.
 //
+// Each ceremony handler takes a POST with Content-Type application/json from
+// the page's own origin, or one of the session Manager's TrustedOrigins, and
+// nothing else: session.Manager.CheckRequest, Sesame's one rule for handlers
+// that change state, refuses a GET (405 "method"), a cross-origin request,
+// cross-site or from a same-site sibling host (403 "cross_origin"), and a
+// form, text/plain or missing body type (415 "content_type") before the
+// session is read, so no other page can begin, end or overwrite a ceremony,
+// sign a user up, or replace the session cookie.
+//
 // A passkey is only added to the session's logged-in user, or to the user
 // Config.EnrollHook admits. A username-first BeginLogin answers an unknown
-// name like a known one (credential ids derived from an HMAC of the name).
+// name like a known one, byte for byte but for the random challenge and the
+// credential id bytes: one to three stand-in credentials with the id lengths
+// and transports of common authenticators, derived from an HMAC of the name
+// under Config.FakeCredentialKey so that the same name gets the same answer.
 //
 // Rules webauthn-rs enforces and go-webauthn does not, applied by FinishLogin:
 // a signature counter that does not increase is refused (ErrCounter) unless

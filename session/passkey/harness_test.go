@@ -70,7 +70,7 @@ func newHarness(t *testing.T, users UserStore, edit func(*Config)) *harness {
 		}
 		_, _ = io.WriteString(w, id)
 	})
-	srv := httptest.NewServer(sessions.Middleware(mux))
+	srv := httptest.NewServer(cfg.Sessions.Middleware(mux)) // edit may have set another Manager
 	t.Cleanup(srv.Close)
 	return &harness{t: t, srv: srv, users: users, clock: clk, p: p}
 }

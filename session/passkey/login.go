@@ -125,10 +125,11 @@ func (p *Passkeys) record(r *http.Request, u *User, res *LoginResult) error {
 }
 
 // Reason names why a request was refused, for logs, metrics and the default
-// error body: "bad_request", "no_ceremony", "expired", "not_logged_in",
-// "verification", "unknown_credential", "counter", "backup_eligible",
-// "user_verification", "weak_key", "duplicate", "format", "unavailable",
-// "ended", "internal".
+// error body: "method", "cross_origin", "content_type" (the request rule,
+// session.ErrMethod, ErrCrossOrigin, ErrContentType), "bad_request",
+// "no_ceremony", "expired", "not_logged_in", "verification",
+// "unknown_credential", "counter", "backup_eligible", "user_verification",
+// "weak_key", "duplicate", "format", "unavailable", "ended", "internal".
 func Reason(err error) string {
 	for _, r := range reasons() {
 		if errors.Is(err, r.err) {
@@ -138,10 +139,12 @@ func Reason(err error) string {
 	return "internal"
 }
 
-// ErrorStatus is the HTTP status of a refusal: 400 for a bad request or
-// ceremony, 401 for an assertion or attestation refused, 403 for a
-// registration without a logged-in user, 409 for a duplicate or an ended
-// session, 503 when a store is down, 500 otherwise.
+// ErrorStatus is the HTTP status of a refusal: 405 for another method than
+// POST, 403 for a cross-origin request, 415 for a body that is not
+// application/json, 400 for a bad request or ceremony, 401 for an assertion
+// or attestation refused, 403 for a registration without a logged-in user,
+// 409 for a duplicate or an ended session, 503 when a store is down, 500
+// otherwise.
 func ErrorStatus(err error) int {
 	for _, r := range reasons() {
 		if errors.Is(err, r.err) {
@@ -162,6 +165,9 @@ func reasons() []reason {
 		{ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
 		{session.ErrUnavailable, "unavailable", http.StatusServiceUnavailable},
 		{session.ErrEnded, "ended", http.StatusConflict},
+		{session.ErrMethod, "method", http.StatusMethodNotAllowed},
+		{session.ErrCrossOrigin, "cross_origin", http.StatusForbidden},
+		{session.ErrContentType, "content_type", http.StatusUnsupportedMediaType},
 		{ErrBadRequest, "bad_request", http.StatusBadRequest},
 		{ErrNoCeremony, "no_ceremony", http.StatusBadRequest},
 		{ErrExpired, "expired", http.StatusBadRequest},

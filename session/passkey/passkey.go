@@ -71,7 +71,10 @@ type Config struct {
 	// Users keeps accounts and their passkeys.
 	Users UserStore
 	// Sessions is the session Manager the handlers run in; a handler reached
-	// outside its Middleware wraps itself in it.
+	// outside its Middleware wraps itself in it. Its rule for handlers that
+	// change state guards every ceremony (Manager.CheckRequest with
+	// application/json): list in its session.Config.TrustedOrigins any origin
+	// other than the handlers' own whose pages run the ceremonies.
 	Sessions *session.Manager
 	// Timeout is a ceremony's lifetime; default DefaultTimeout.
 	Timeout time.Duration
@@ -89,10 +92,12 @@ type Config struct {
 	// script's register(fields) sent, at most MaxBodySize). Nil: only
 	// logged-in users register.
 	EnrollHook func(r *http.Request) (*User, error)
-	// FakeCredentialKey keys the HMAC deriving the credential ids answered
-	// for an unknown username, so that they do not change between requests;
-	// default 32 random bytes per New (set it to answer alike across
-	// processes).
+	// FakeCredentialKey keys the HMAC deriving the stand-in credentials
+	// answered for an unknown username (how many, their ids and transports),
+	// so that they do not change between requests, as a real user's do not;
+	// default 32 random bytes per New. Set it, secret and shared, when several
+	// processes answer the same names or a restart must not change the
+	// answers.
 	FakeCredentialKey []byte
 	// ErrorHandler answers a refused request; default JSON {"error": Reason,
 	// "message": …} with the status of ErrorStatus.
@@ -164,7 +169,12 @@ func New(cfg Config) (*Passkeys, error) {
 }
 
 // Handler serves the four ceremony endpoints (POST, JSON) and the script
-// (GET) at the Path… constants; mount it at "/passkey/".
+// (GET) at the Path… constants; mount it at "/passkey/". Each ceremony
+// handler, mounted here or alone, takes only a POST with Content-Type
+// application/json from the page's own origin or one of the Sessions
+// Manager's TrustedOrigins (session.Manager.CheckRequest): anything else is
+// refused before the session is read (405 "method", 403 "cross_origin", 415
+// "content_type").
 func (p *Passkeys) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST "+PathRegisterBegin, p.BeginRegistration())
@@ -175,23 +185,39 @@ func (p *Passkeys) Handler() http.Handler {
 	return mux
 }
 
-// inSession runs f inside the Manager's middleware unless it already is.
+// inSession runs f inside the Manager's middleware unless it already is,
+// for a request that passes the Manager's rule for state-changing handlers
+// (a same-origin or trusted JSON POST); it refuses any other before the
+// session is read.
 func (p *Passkeys) inSession(f func(w http.ResponseWriter, r *http.Request, s *session.Session) error) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if err := f(w, r, session.FromContext(r.Context())); err != nil {
-			p.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "passkey refused", slog.String("path", r.URL.Path), slog.String("reason", Reason(err)), slog.String("error", err.Error()))
-			p.cfg.ErrorHandler(w, r, err)
+			p.refuse(w, r, err)
 		}
 	})
 	wrapped := p.cfg.Sessions.Middleware(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := p.cfg.Sessions.CheckRequest(r, session.MediaJSON); err != nil {
+			w.Header().Set("Cache-Control", "no-store")
+			if errors.Is(err, session.ErrMethod) {
+				w.Header().Set("Allow", http.MethodPost)
+			}
+			p.refuse(w, r, err)
+			return
+		}
 		if session.FromContext(r.Context()) != nil {
 			h.ServeHTTP(w, r)
 			return
 		}
 		wrapped.ServeHTTP(w, r)
 	})
+}
+
+// refuse logs a refusal and hands it to the ErrorHandler.
+func (p *Passkeys) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	p.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "passkey refused", slog.String("path", r.URL.Path), slog.String("reason", Reason(err)), slog.String("error", err.Error()))
+	p.cfg.ErrorHandler(w, r, err)
 }
 
 // webauthnUser adapts a User to go-webauthn.
@@ -400,10 +426,11 @@ type loginRequest struct {
 
 // BeginLogin answers go-webauthn's assertion options ({"publicKey": …}) and
 // keeps the ceremony under KeyAuthentication in webauthn-rs's shape. An empty
-// body or username begins a discoverable login (passkey autofill included); a
-// username begins a username-first one, answered alike whether the user
-// exists or not (unknown users get credential ids derived from an HMAC of
-// the name).
+// JSON body ({} or nothing) or username begins a discoverable login (passkey
+// autofill included); a username begins a username-first one, answered alike
+// whether the user exists (with passkeys) or not: an unknown name gets
+// stand-in credentials (see standIn) in the same members, the same order and
+// the same shapes as a real user's, stable for that name.
 func (p *Passkeys) BeginLogin() http.Handler {
 	return p.inSession(func(w http.ResponseWriter, r *http.Request, s *session.Session) error {
 		body, err := readBody(r, w)
@@ -434,8 +461,10 @@ func (p *Passkeys) BeginLogin() http.Handler {
 				uid, creds = u.ID, u.Credentials
 				opts, sd, err = p.wa.BeginLogin(newWebauthnUser(u), uvOpt)
 			case lerr == nil || errors.Is(lerr, ErrUnknownUser):
-				opts, sd, err = p.wa.BeginLogin(p.fakeUser(req.Username), uvOpt)
-				sd.AllowedCredentialIDs = nil
+				opts, sd, err = p.wa.BeginLogin(p.standIn(req.Username), uvOpt)
+				if err == nil {
+					sd.AllowedCredentialIDs = nil
+				}
 			default:
 				return lerr
 			}
@@ -466,10 +495,81 @@ func (p *Passkeys) BeginLogin() http.Handler {
 	})
 }
 
-// fakeUser stands for an unknown name: one credential whose id is an HMAC of
-// the name, so the answer looks like a real user's and stays the same.
-func (p *Passkeys) fakeUser(name string) *webauthnUser {
-	m := hmac.New(sha256.New, p.cfg.FakeCredentialKey)
-	m.Write([]byte("sesame passkey fake credential\x00" + name))
-	return &webauthnUser{u: &User{ID: "-", Name: name}, creds: []webauthn.Credential{{ID: m.Sum(nil)}}}
+// standIn stands for an unknown name in a username-first BeginLogin, so that
+// its answer cannot be told from a real user's: one to three credentials (one
+// most often, as most users hold one passkey), each with the id length and the
+// transports (sorted, as browsers' getTransports() reports them) of a common
+// kind of authenticator. How many, which kinds and the ids are all drawn from
+// an HMAC of the name under FakeCredentialKey, so the same name gets the same
+// answer every time, as a real user does; go-webauthn then writes them out
+// exactly as it writes a real user's. A real user with more passkeys, or an
+// authenticator of a rarer shape, is still told apart by whoever knows this
+// table.
+func (p *Passkeys) standIn(name string) *webauthnUser {
+	count := pick(p.derive(name, "count", 0, 2), standInCounts()) + 1
+	creds := make([]webauthn.Credential, count)
+	kinds := standInKinds()
+	weights := make([]int, len(kinds))
+	for i, k := range kinds {
+		weights[i] = k.weight
+	}
+	for i := range creds {
+		k := kinds[pick(p.derive(name, "kind", i, 2), weights)]
+		creds[i] = webauthn.Credential{ID: p.derive(name, "id", i, k.idLen), Transport: k.transports}
+	}
+	return &webauthnUser{u: &User{ID: "-", Name: name}, creds: creds}
+}
+
+// standInKind is a kind of authenticator a stand-in credential looks like.
+type standInKind struct {
+	weight     int // how often, out of the sum of the weights
+	idLen      int // credential id length in bytes
+	transports []protocol.AuthenticatorTransport
+}
+
+// standInKinds are the kinds of authenticators stand-in credentials are drawn
+// from, most common first.
+func standInKinds() []standInKind {
+	hybridInternal := []protocol.AuthenticatorTransport{protocol.Hybrid, protocol.Internal}
+	return []standInKind{
+		{35, 16, hybridInternal}, // a passkey synced by a password manager (Google)
+		{25, 20, hybridInternal}, // a passkey synced by iCloud Keychain
+		{15, 32, []protocol.AuthenticatorTransport{protocol.Internal}},          // a platform authenticator (Windows Hello)
+		{15, 64, []protocol.AuthenticatorTransport{protocol.NFC, protocol.USB}}, // a security key
+		{10, 64, []protocol.AuthenticatorTransport{protocol.USB}},               // a USB-only security key
+	}
+}
+
+// standInCounts weighs how many credentials a stand-in has: 1, 2 or 3.
+func standInCounts() []int { return []int{70, 22, 8} }
+
+// pick returns the index i of weights chosen by the 16-bit value of b, with a
+// chance of weights[i] out of their sum.
+func pick(b []byte, weights []int) int {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	v := int(b[0])<<8 | int(b[1])
+	v %= total
+	for i, w := range weights {
+		if v < w {
+			return i
+		}
+		v -= w
+	}
+	return len(weights) - 1
+}
+
+// derive returns n bytes from HMAC-SHA256 under FakeCredentialKey of what
+// (a label), i and the name, in as many blocks as needed.
+func (p *Passkeys) derive(name, what string, i, n int) []byte {
+	out := make([]byte, 0, n+sha256.Size)
+	for block := 0; len(out) < n; block++ {
+		m := hmac.New(sha256.New, p.cfg.FakeCredentialKey)
+		fmt.Fprintf(m, "sesame passkey stand-in\x00%s\x00%d\x00%d\x00", what, i, block)
+		m.Write([]byte(name))
+		out = m.Sum(out)
+	}
+	return out[:n]
 }

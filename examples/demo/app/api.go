@@ -61,7 +61,7 @@ func (a *App) api(context.Context) error {
 	a.mux.HandleFunc("GET /api", func(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusOK, "api", "API Bearer", map[string]any{"Kinds": tokenKinds()})
 	})
-	a.mux.HandleFunc("POST /api/essai", func(w http.ResponseWriter, r *http.Request) {
+	a.post("/api/essai", func(w http.ResponseWriter, r *http.Request) {
 		kind := r.FormValue("jeton")
 		tok, ok := mintKind(iss, forger, kind)
 		if !ok {

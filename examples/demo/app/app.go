@@ -89,6 +89,17 @@ func (a *App) canonicalHost(next http.Handler) http.Handler {
 	})
 }
 
+// post mounts a form handler at "POST "+path behind the session Manager's
+// rule for every handler that changes state: a form POST from the demo's own
+// origin (403 for another origin, same-site siblings included, 415 for a body
+// that is not a form, 405 for a GET). The ceremonies of session/passkey and
+// oidc's logout apply the same rule themselves; the KACLS service
+// (/kacls/service/) is an API authenticated by the tokens of its JSON body,
+// not by a cookie, called across origins by design.
+func (a *App) post(path string, h http.HandlerFunc) {
+	a.mux.Handle("POST "+path, a.sessions.Protect(h))
+}
+
 // redis returns a client on database db of Config.Redis.
 func (a *App) redis(db int) *redis.Client {
 	o := *a.cfg.Redis

@@ -39,7 +39,7 @@ func (a *App) beswarm(context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.mux.HandleFunc("POST /beswarm/connexion", func(w http.ResponseWriter, r *http.Request) {
+	a.post("/beswarm/connexion", func(w http.ResponseWriter, r *http.Request) {
 		login, err := client.Start()
 		if err == nil {
 			err = session.FromContext(r.Context()).Put(keyBeSwarmLogin, login)

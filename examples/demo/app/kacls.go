@@ -87,7 +87,7 @@ func (a *App) kacls(context.Context) error {
 	a.mux.HandleFunc("GET /kacls", func(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusOK, "kacls", "Google CSE", map[string]any{"DEK": kaclsDEK, "Resource": kaclsResource})
 	})
-	a.mux.HandleFunc("POST /kacls/essai", func(w http.ResponseWriter, r *http.Request) {
+	a.post("/kacls/essai", func(w http.ResponseWriter, r *http.Request) {
 		audit.take()
 		data := map[string]any{"DEK": kaclsDEK, "Resource": kaclsResource, "Op": r.FormValue("op")}
 		var code int

@@ -76,7 +76,7 @@ func (a *App) millegrilles(ctx context.Context) error {
 		}
 		a.render(w, r, http.StatusOK, "millegrilles", "MilleGrilles", data)
 	})
-	a.mux.HandleFunc("POST /millegrilles/hebergement", func(w http.ResponseWriter, r *http.Request) {
+	a.post("/millegrilles/hebergement", func(w http.ResponseWriter, r *http.Request) {
 		before := source.Fetches()
 		t, err := source.Tokens(r.Context(), hostingInstance)
 		data := map[string]any{"Fingerprint": chain.Fingerprint(), "Instance": hostingInstance}

@@ -71,7 +71,7 @@ func (a *App) passkeys(context.Context) error {
 		}
 		a.render(w, r, http.StatusOK, "passkey", "Clés d’accès", data)
 	})
-	a.mux.HandleFunc("POST /passkey-deconnexion", func(w http.ResponseWriter, r *http.Request) {
+	a.post("/passkey-deconnexion", func(w http.ResponseWriter, r *http.Request) {
 		_ = session.FromContext(r.Context()).Destroy()
 		http.Redirect(w, r, "/passkey", http.StatusSeeOther)
 	})

@@ -1,6 +1,8 @@
 // Package app is the passkey example's web app: sign up with a passkey, log
 // in with it (autofill, discoverable or username-first), add another passkey,
-// log out. Users and sessions are in memory unless given.
+// log out. Users and sessions are in memory unless given. Every handler that
+// changes state refuses a request from another origin: the ceremonies and
+// sign-up take same-origin JSON, logout a same-origin form POST.
 package app
 
 import (
@@ -81,10 +83,12 @@ func New(cfg Config) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/passkey/", pk.Handler())
 	mux.HandleFunc("GET /{$}", home)
-	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+	// Logout is a form POST from this origin only (the ceremonies above, sign-up
+	// included, take same-origin JSON only): no other page can log a user out.
+	mux.Handle("POST /logout", sessions.Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = session.FromContext(r.Context()).Destroy()
 		http.Redirect(w, r, "/", http.StatusSeeOther)
-	})
+	})))
 	return sessions.Middleware(mux), nil
 }
 

@@ -105,6 +105,7 @@ func TestSessionLifecycle(t *testing.T) {
 	// Logout: POST (same origin) → ProConnect session/end → /auth/logged-out → /.
 	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/auth/logout", nil)
 	req.Header.Set("Origin", srv.URL)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded") // what the page's form sends
 	resp, err = b.Do(req)
 	if err != nil {
 		t.Fatal(err)
