@@ -1,22 +1,17 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/sesame-go/sesame/examples/demo/app"
 )
 
 // attackPage is a page of another origin that posts a form to the demo as
@@ -33,23 +28,8 @@ var attackPage = template.Must(template.New("attack").Parse(`<!doctype html>
 // Origin, and the SameSite=Lax cookie on same-site requests): each is refused
 // with 403 and the agent is still logged in.
 func TestDemoCrossOriginBrowser(t *testing.T) {
-	if _, err := os.Stat(proconnectChromium); err != nil {
-		if os.Getenv("SESAME_REQUIRE_REDIS") != "" {
-			t.Fatalf("chromium missing (%v): run scripts/deps.sh", err)
-		}
-		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	base := fmt.Sprintf("http://localhost:%d", srv.Listener.Addr().(*net.TCPAddr).Port)
-	logs := &lockedBuffer{}
-	a, err := app.New(context.Background(), app.Config{BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
-	srv.Config.Handler = a
-	srv.Start()
-	t.Cleanup(srv.Close)
+	requireChromium(t)
+	base, logs := startDemo(t)
 	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = attackPage.Execute(w, map[string]string{"To": r.URL.Query().Get("to"), "Enctype": r.URL.Query().Get("enctype")})

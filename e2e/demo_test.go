@@ -25,24 +25,8 @@ import (
 // Chromium and checks what each shows. With SESAME_SCREENSHOTS=<dir> (make
 // screenshots) it also writes PNGs of the main pages there.
 func TestDemoBrowser(t *testing.T) {
-	if _, err := os.Stat(proconnectChromium); err != nil {
-		if os.Getenv("SESAME_REQUIRE_REDIS") != "" {
-			t.Fatalf("chromium missing (%v): run scripts/deps.sh", err)
-		}
-		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	// Passkeys need a host name (an IP address is no WebAuthn relying party id).
-	base := fmt.Sprintf("http://localhost:%d", srv.Listener.Addr().(*net.TCPAddr).Port)
-	logs := &lockedBuffer{}
-	a, err := app.New(context.Background(), app.Config{BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
-	srv.Config.Handler = a
-	srv.Start()
-	t.Cleanup(srv.Close)
+	requireChromium(t)
+	base, logs := startDemo(t)
 	d := &demoBrowser{t: t, ctx: proconnectBrowser(t), shots: os.Getenv("SESAME_SCREENSHOTS")}
 	d.do("viewport", chromedp.EmulateViewport(1100, 900))
 
@@ -241,4 +225,35 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// requireChromium skips the test when Chromium is missing, or fails it when
+// the run requires every part (SESAME_REQUIRE_REDIS, as make test sets).
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(proconnectChromium); err != nil {
+		if os.Getenv("SESAME_REQUIRE_REDIS") != "" {
+			t.Fatalf("chromium missing (%v): run scripts/deps.sh", err)
+		}
+		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
+	}
+}
+
+// startDemo serves examples/demo at http://localhost:<port> (passkeys need a
+// host name: an IP address is no WebAuthn relying party id) and returns its
+// base URL and its log.
+func startDemo(t *testing.T) (string, *lockedBuffer) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	base := fmt.Sprintf("http://localhost:%d", srv.Listener.Addr().(*net.TCPAddr).Port)
+	logs := &lockedBuffer{}
+	a, err := app.New(context.Background(), app.Config{BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	srv.Config.Handler = a
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return base, logs
 }

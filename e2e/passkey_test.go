@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +20,7 @@ import (
 // keys, user verification), logs in with it, logs out, then clones the
 // credential with its counter set back: that login is refused.
 func TestPasskeyBrowser(t *testing.T) {
-	if _, err := os.Stat(proconnectChromium); err != nil {
-		if os.Getenv("SESAME_REQUIRE_REDIS") != "" {
-			t.Fatalf("chromium missing (%v): run scripts/deps.sh", err)
-		}
-		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
-	}
+	requireChromium(t)
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,12 +24,7 @@ const proconnectChromium = "/usr/bin/chromium"
 // ProConnect's page in headless Chromium, checks the protected page shows the
 // agent's usual_name and siret, and logs out; with and without JavaScript.
 func TestProConnectBrowser(t *testing.T) {
-	if _, err := os.Stat(proconnectChromium); err != nil {
-		if os.Getenv("SESAME_REQUIRE_REDIS") != "" { // make test: every dependency is required
-			t.Fatalf("chromium missing (%v): run scripts/deps.sh", err)
-		}
-		t.Skipf("chromium missing (%v): run scripts/deps.sh", err)
-	}
+	requireChromium(t)
 	for _, js := range []bool{true, false} {
 		name := map[bool]string{true: "javascript", false: "no javascript"}[js]
 		t.Run(name, func(t *testing.T) { proconnectLogin(t, js) })

@@ -125,13 +125,12 @@ func TestLoginDefaultVerifier(t *testing.T) {
 // A Login is single-use and expires: replaying its callback is refused by
 // the Client, before anything is sent to BeSwarm.
 func TestLoginSingleUse(t *testing.T) {
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clk := &testClock{now: time.Now()}
+	clock := clk.Now
 	fake := beswarmtest.Start(t, beswarmtest.Config{Now: clock})
 	c := verifyingClient(t, fake, clock)
 	l, _ := c.Start()
-	if d := l.Expires.Sub(now); d != beswarm.DefaultLoginTimeout {
+	if d := l.Expires.Sub(clock()); d != beswarm.DefaultLoginTimeout {
 		t.Fatalf("login expires in %v", d)
 	}
 	cb, err := fake.Login(ctx, l.URL)
@@ -159,9 +158,7 @@ func TestLoginSingleUse(t *testing.T) {
 	}
 	late, _ := c.Start()
 	cb, _ = fake.Login(ctx, late.URL)
-	mu.Lock()
-	now = now.Add(beswarm.DefaultLoginTimeout)
-	mu.Unlock()
+	clk.Add(beswarm.DefaultLoginTimeout)
 	_, err = c.Callback(ctx, late, cb)
 	wantErr(t, err, beswarm.ErrState)
 	// Past MaxUsedLogins, callbacks are refused (503) rather than a used one forgotten.
@@ -312,9 +309,8 @@ func TestExchangeAnswers(t *testing.T) {
 }
 
 func TestRefreshAndTokenSource(t *testing.T) {
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clk := &testClock{now: time.Now()}
+	clock := clk.Now
 	fake := beswarmtest.Start(t, beswarmtest.Config{Now: clock})
 	c := verifyingClient(t, fake, clock)
 	l, _ := c.Start()
@@ -323,6 +319,7 @@ func TestRefreshAndTokenSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mu sync.Mutex
 	var hooks []error
 	if set.CodeChallenge != l.CodeChallenge {
 		t.Fatal("the set does not carry the login's code challenge")
@@ -336,9 +333,7 @@ func TestRefreshAndTokenSource(t *testing.T) {
 	if err != nil || got != set || fake.Count(beswarm.PathRefreshToken) != 0 {
 		t.Fatalf("fresh set refreshed: %v", err)
 	}
-	mu.Lock()
-	now = now.Add(59*time.Minute + 30*time.Second) // within a minute of exp
-	mu.Unlock()
+	clk.Add(59*time.Minute + 30*time.Second) // within a minute of exp
 	var wg sync.WaitGroup
 	sets := make([]*beswarm.TokenSet, 20)
 	for i := range sets {
@@ -370,9 +365,7 @@ func TestRefreshAndTokenSource(t *testing.T) {
 		t.Fatalf("hooks %v", hooks)
 	}
 	// Past exp, a failed refresh is an error; the hook sees it.
-	mu.Lock()
-	now = now.Add(2 * time.Hour)
-	mu.Unlock()
+	clk.Add(2 * time.Hour)
 	fake.SetFaults(beswarmtest.Faults{Down: true})
 	_, err = ts.Token(ctx)
 	wantErr(t, err, beswarm.ErrUnavailable)
@@ -402,17 +395,14 @@ func TestRefreshAndTokenSource(t *testing.T) {
 // The TokenSource renews when the application token nears expiry, even
 // while the user token is fresh.
 func TestTokenSourceRenewsApplicationToken(t *testing.T) {
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	clk := &testClock{now: time.Now()}
+	clock := clk.Now
 	fake := beswarmtest.Start(t, beswarmtest.Config{Now: clock})
 	c := verifyingClient(t, fake, clock)
 	set := login(t, fake, c)
 	set.User.Expiry = set.User.Expiry.Add(24 * time.Hour) // the user token is far from expiry
 	ts := c.TokenSource(set, beswarm.TokenSourceConfig{})
-	mu.Lock()
-	now = now.Add(59*time.Minute + 30*time.Second)
-	mu.Unlock()
+	clk.Add(59*time.Minute + 30*time.Second)
 	got, err := ts.Token(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -446,3 +436,15 @@ func TestTokenAnswerHostsAllowlist(t *testing.T) {
 		t.Fatalf("refreshed hosts %q", refreshed.User.Hosts)
 	}
 }
+
+// testClock is a clock a test moves.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Add moves the clock forward.
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }

@@ -4,7 +4,6 @@ import (
 	"encoding/asn1"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -184,7 +183,7 @@ func readMetadata(v any, path string) (*wireMetadata, error) {
 	case "Tpm":
 		m.Tpm = &metaTpm{}
 		if m.Tpm.AAGUID, err = o.aaguid("aaguid"); err == nil {
-			m.Tpm.FirmwareVersion, err = o.uint64("firmware_version")
+			m.Tpm.FirmwareVersion, err = o.unsigned("firmware_version", 64)
 		}
 	case "AndroidKey":
 		m.AndroidKey = &metaAndroidKey{}
@@ -266,22 +265,6 @@ func (o *object) aaguid(k string) (string, error) {
 		return "", fmt.Errorf("%w: %s.%s = %s is not a UUID", ErrFormat, o.path, k, quote(s))
 	}
 	return u.String(), nil
-}
-
-func (o *object) uint64(k string) (uint64, error) {
-	v, err := o.get(k)
-	if err != nil {
-		return 0, err
-	}
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, fmt.Errorf("%w: %s.%s is %s, want a number", ErrFormat, o.path, k, kind(v))
-	}
-	u, err := strconv.ParseUint(string(n), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %s.%s = %s is not a u64", ErrFormat, o.path, k, quote(string(n)))
-	}
-	return u, nil
 }
 
 // wireAttestation is ParsedAttestation in its member order.

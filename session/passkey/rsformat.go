@@ -62,11 +62,7 @@ func policiesRS() []string {
 
 // UnmarshalJSON reads a webauthn-rs Credential (see Credential).
 func (c *Credential) UnmarshalJSON(data []byte) error {
-	v, err := parseStrict(data)
-	if err != nil {
-		return err
-	}
-	o, err := asObject(v, "$")
+	o, err := parseObject(data)
 	if err != nil {
 		return err
 	}

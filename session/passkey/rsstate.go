@@ -46,11 +46,7 @@ type wireAst struct {
 
 // UnmarshalJSON reads a webauthn-rs PasskeyAuthentication.
 func (a *Authentication) UnmarshalJSON(data []byte) error {
-	v, err := parseStrict(data)
-	if err != nil {
-		return err
-	}
-	root, err := asObject(v, "$")
+	root, err := parseObject(data)
 	if err != nil {
 		return err
 	}

@@ -231,11 +231,7 @@ func encodeUser(u *User) ([]byte, error) {
 }
 
 func decodeUser(data []byte) (*User, error) {
-	v, err := parseStrict(data)
-	if err != nil {
-		return nil, err
-	}
-	o, err := asObject(v, "$")
+	o, err := parseObject(data)
 	if err != nil {
 		return nil, err
 	}

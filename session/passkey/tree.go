@@ -31,6 +31,15 @@ type object struct {
 	vals map[string]any
 }
 
+// parseObject reads data as one JSON object (see parseStrict).
+func parseObject(data []byte) (*object, error) {
+	v, err := parseStrict(data)
+	if err != nil {
+		return nil, err
+	}
+	return asObject(v, "$")
+}
+
 // parseStrict reads one JSON value: no duplicate names, bounded depth and size,
 // nothing after it. Numbers stay json.Number, objects *object.
 func parseStrict(data []byte) (any, error) {
@@ -193,6 +202,13 @@ func (o *object) boolean(k string) (bool, error) {
 }
 
 func (o *object) uint32(k string) (uint32, error) {
+	u, err := o.unsigned(k, 32)
+	return uint32(u), err
+}
+
+// unsigned reads a member that is a Rust unsigned integer of bits bits:
+// serde refuses a negative, a fraction or an exponent.
+func (o *object) unsigned(k string, bits int) (uint64, error) {
 	v, err := o.get(k)
 	if err != nil {
 		return 0, err
@@ -201,11 +217,11 @@ func (o *object) uint32(k string) (uint32, error) {
 	if !ok {
 		return 0, fmt.Errorf("%w: %s.%s is %s, want a number", ErrFormat, o.path, k, kind(v))
 	}
-	u, err := strconv.ParseUint(string(n), 10, 32)
+	u, err := strconv.ParseUint(string(n), 10, bits)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s.%s = %s is not a 32-bit counter", ErrFormat, o.path, k, quote(string(n)))
+		return 0, fmt.Errorf("%w: %s.%s = %s is not a u%d", ErrFormat, o.path, k, quote(string(n)), bits)
 	}
-	return uint32(u), nil
+	return u, nil
 }
 
 // oneOf reads a member that is a serde unit variant, one of names: "name" or
