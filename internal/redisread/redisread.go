@@ -24,16 +24,17 @@ var (
 	ErrWrongType = errors.New("redisread: not a string record")
 )
 
-// boundedGet answers 0 when the key is absent, -1 when it holds another type,
-// the length when it is longer than ARGV[1], and the value otherwise. One
-// script, so the length and the value are of the same record.
+// boundedGet answers -1 when the key holds another type than a string, the
+// length when it is longer than ARGV[1], 0 when the key is absent, and the
+// value otherwise. One script, so the length and the value are of the same
+// record; two commands inside it (STRLEN, GET).
 const boundedGet = `
-local t = redis.call('TYPE', KEYS[1]).ok
-if t == 'none' then return 0 end
-if t ~= 'string' then return -1 end
-local n = redis.call('STRLEN', KEYS[1])
+local n = redis.pcall('STRLEN', KEYS[1])
+if type(n) == 'table' then return -1 end
 if n > tonumber(ARGV[1]) then return n end
-return redis.call('GET', KEYS[1])
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+return v
 `
 
 // Script is the script Get runs (EVALSHA, then EVAL when the server does not
