@@ -47,7 +47,9 @@ type Server struct {
 	dir     string
 	port    int
 	cluster bool
-	extra   []string // more redis-server arguments (a replica's --replicaof)
+	// nodeTimeout is a cluster node's cluster-node-timeout.
+	nodeTimeout time.Duration
+	extra       []string // more redis-server arguments (a replica's --replicaof)
 
 	mu     sync.Mutex
 	proc   *os.Process
@@ -92,6 +94,14 @@ func (s *Server) Stop() {
 	s.proc = nil
 }
 
+// Running reports whether the server runs (it was not stopped, or was
+// restarted since).
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc != nil
+}
+
 // Restart starts the server again on the same port, empty (persistence is off), and
 // waits for PING.
 func (s *Server) Restart() {
@@ -119,12 +129,15 @@ func (s *Server) start() error {
 		"--protected-mode", "no",
 		"--loglevel", "warning",
 		"--logfile", "",
+		// A replica's full sync starts at once, not after the default 5 s
+		// wait for more replicas.
+		"--repl-diskless-sync-delay", "0",
 	}
 	if s.cluster {
 		args = append(args,
 			"--cluster-enabled", "yes",
 			"--cluster-config-file", "nodes.conf",
-			"--cluster-node-timeout", "2000",
+			"--cluster-node-timeout", strconv.FormatInt(s.nodeTimeout.Milliseconds(), 10),
 		)
 	}
 	args = append(args, s.extra...)
