@@ -17,7 +17,9 @@ const DefaultNodeTimeout = 2 * time.Second
 // ClusterConfig shapes the cluster StartClusterConfig runs. The zero value is
 // StartCluster's: three masters, no replica.
 type ClusterConfig struct {
-	// Replicas is how many replicas each master gets (0 or 1).
+	// Replicas is how many replicas each master gets (0 to 2). With two, a
+	// failover leaves the promoted master with a replica: the other one
+	// follows it.
 	Replicas int
 	// NodeTimeout is cluster-node-timeout; default DefaultNodeTimeout. A
 	// master stopped is marked failed, and its replica promoted, about two
@@ -32,7 +34,8 @@ type Cluster struct {
 	// for Start (a master restarted after a failover rejoins as a replica of
 	// the node that replaced it).
 	Nodes []*Server
-	// Replicas are the replicas as started: Replicas[i] replicates Nodes[i].
+	// Replicas are the replicas as started: Replicas[i] replicates
+	// Nodes[i%len(Nodes)].
 	Replicas []*Server
 	// Client is a ready cluster client with go-redis's default options, closed
 	// at cleanup.
@@ -64,8 +67,8 @@ func StartCluster(t testing.TB) *Cluster {
 // master.
 func StartClusterConfig(t testing.TB, cfg ClusterConfig) *Cluster {
 	t.Helper()
-	if cfg.Replicas < 0 || cfg.Replicas > 1 {
-		t.Fatalf("redistest: %d replicas per master; 0 or 1 are supported", cfg.Replicas)
+	if cfg.Replicas < 0 || cfg.Replicas > 2 {
+		t.Fatalf("redistest: %d replicas per master; 0 to 2 are supported", cfg.Replicas)
 	}
 	if cfg.NodeTimeout <= 0 {
 		cfg.NodeTimeout = DefaultNodeTimeout
@@ -150,9 +153,10 @@ func (c *Cluster) form() error {
 		return err
 	}
 	for i, r := range c.Replicas {
-		id, err := c.Nodes[i].Client.Do(ctx, "CLUSTER", "MYID").Text()
+		m := c.Nodes[i%len(c.Nodes)]
+		id, err := m.Client.Do(ctx, "CLUSTER", "MYID").Text()
 		if err != nil {
-			return fmt.Errorf("CLUSTER MYID on %s: %w", c.Nodes[i].Addr, err)
+			return fmt.Errorf("CLUSTER MYID on %s: %w", m.Addr, err)
 		}
 		if err := r.Client.Do(ctx, "CLUSTER", "REPLICATE", id).Err(); err != nil {
 			return fmt.Errorf("CLUSTER REPLICATE on %s: %w", r.Addr, err)
