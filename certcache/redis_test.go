@@ -399,3 +399,23 @@ func TestRedisFingerprintCase(t *testing.T) {
 		t.Fatalf("MemoryCache.Get(zz) = %v, want ErrInvalidFingerprint only", err)
 	}
 }
+
+// On a cluster client, Get's and Put's connection errors get the client to
+// reload its slot map: after a failover, the promoted replica is reached
+// within seconds, not at go-redis's next periodic reload.
+func TestRedisClusterReload(t *testing.T) {
+	p := newPKI(t)
+	chain := p.chain(t, leafSpec{})
+	ctx := context.Background()
+	cache := func(c redis.UniversalClient) *RedisCache {
+		rc, err := NewRedisCache(c, Config{Roots: p.roots(), Now: func() time.Time { return testNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rc
+	}
+	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
+		"Get": func(c redis.UniversalClient) error { _, err := cache(c).Get(ctx, chain.Fingerprint()); return err },
+		"Put": func(c redis.UniversalClient) error { return cache(c).Put(ctx, chain) },
+	})
+}

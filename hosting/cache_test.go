@@ -168,3 +168,22 @@ func TestConfigRefused(t *testing.T) {
 		t.Error("nil client accepted")
 	}
 }
+
+// On a cluster client, the connection errors of Get, Put and TTL get the
+// client to reload its slot map (a failover's promoted replica is then
+// reached within seconds).
+func TestClusterReload(t *testing.T) {
+	ctx := context.Background()
+	cache := func(c redis.UniversalClient) *Cache {
+		hc, err := NewCache(c, Config{Now: func() time.Time { return testNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hc
+	}
+	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
+		"Get": func(c redis.UniversalClient) error { _, err := cache(c).Get(ctx, instance); return err },
+		"Put": func(c redis.UniversalClient) error { return cache(c).Put(ctx, instance, tokens(t, time.Hour, time.Hour)) },
+		"TTL": func(c redis.UniversalClient) error { _, err := cache(c).TTL(ctx, instance); return err },
+	})
+}

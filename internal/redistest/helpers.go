@@ -2,9 +2,11 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
+	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,8 +56,10 @@ func DeadCluster(t testing.TB) (*redis.ClusterClient, func() int64) {
 			loads.Add(1)
 			return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: []redis.ClusterNode{{Addr: addr}}}}, nil
 		},
-		MaxRedirects: -1,
-		DialTimeout:  200 * time.Millisecond,
+		MaxRedirects:       -1,
+		DialTimeout:        200 * time.Millisecond,
+		DialerRetries:      1,
+		DialerRetryTimeout: time.Millisecond,
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	return c, loads.Load
@@ -71,5 +75,32 @@ func WaitReloads(t testing.TB, loads func() int64, want int64) {
 			t.Fatalf("the cluster client loaded its slot map %d times, want %d: no reload after a connection error", loads(), want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// CheckReloads runs each op, which builds a store on the client it is given and
+// sends one command through it, against DeadCluster's client. It fails the
+// test unless every op fails with an error wrapping want and its connection
+// error got the client to reload its slot map.
+func CheckReloads(t *testing.T, want error, ops map[string]func(redis.UniversalClient) error) {
+	t.Helper()
+	c, loads := DeadCluster(t)
+	names := make([]string, 0, len(ops))
+	for name := range ops {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		before := max(loads(), 1) // the first command loads the map
+		if err := ops[name](c); !errors.Is(err, want) {
+			t.Errorf("%s on a dead cluster node: %v, want %v", name, err, want)
+		}
+		deadline := time.Now().Add(2 * time.Second)
+		for loads() <= before && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if loads() <= before {
+			t.Errorf("%s: no slot-map reload after its connection error", name)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/sesame-go/sesame/internal/redistest"
 )
 
@@ -121,4 +122,18 @@ func TestRedisCeremony(t *testing.T) {
 	if st, _ := h.loginWith(h.client(), a, ""); st != 401 {
 		t.Fatalf("clone: %d", st)
 	}
+}
+
+// On a cluster client, the store's connection errors get the client to
+// reload its slot map (a failover's promoted replica is then reached within
+// seconds).
+func TestRedisStoreClusterReload(t *testing.T) {
+	ctx := context.Background()
+	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
+		"UserByID":   func(c redis.UniversalClient) error { _, err := NewRedisStore(c, "").UserByID(ctx, "z2i3Xjx"); return err },
+		"UserByName": func(c redis.UniversalClient) error { _, err := NewRedisStore(c, "").UserByName(ctx, "alice"); return err },
+		"AddUser": func(c redis.UniversalClient) error {
+			return NewRedisStore(c, "").AddUser(ctx, User{ID: "z2i3Xjx", Name: "alice"})
+		},
+	})
 }
