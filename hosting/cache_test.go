@@ -183,7 +183,9 @@ func TestClusterReload(t *testing.T) {
 	}
 	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
 		"Get": func(c redis.UniversalClient) error { _, err := cache(c).Get(ctx, instance); return err },
-		"Put": func(c redis.UniversalClient) error { return cache(c).Put(ctx, instance, tokens(t, time.Hour, time.Hour)) },
+		"Put": func(c redis.UniversalClient) error {
+			return cache(c).Put(ctx, instance, tokens(t, time.Hour, time.Hour))
+		},
 		"TTL": func(c redis.UniversalClient) error { _, err := cache(c).TTL(ctx, instance); return err },
 	})
 }

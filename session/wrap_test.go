@@ -113,10 +113,13 @@ func TestRedisClusterReload(t *testing.T) {
 	const key = "auth.aiohttp_0123456789abcdef0123456789abcdef"
 	mg := func(c redis.UniversalClient) *MGSessions { return NewMGSessions(c, MGConfig{}) }
 	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
-		"Load":      func(c redis.UniversalClient) error { _, _, err := NewRedisStore(c).Load(ctx, key); return err },
-		"LoadTouch": func(c redis.UniversalClient) error { _, _, err := NewRedisStore(c).LoadTouch(ctx, key, time.Minute); return err },
-		"Save":      func(c redis.UniversalClient) error { return NewRedisStore(c).Save(ctx, key, []byte("{}"), time.Minute) },
-		"Delete":    func(c redis.UniversalClient) error { return NewRedisStore(c).Delete(ctx, key) },
+		"Load": func(c redis.UniversalClient) error { _, _, err := NewRedisStore(c).Load(ctx, key); return err },
+		"LoadTouch": func(c redis.UniversalClient) error {
+			_, _, err := NewRedisStore(c).LoadTouch(ctx, key, time.Minute)
+			return err
+		},
+		"Save":   func(c redis.UniversalClient) error { return NewRedisStore(c).Save(ctx, key, []byte("{}"), time.Minute) },
+		"Delete": func(c redis.UniversalClient) error { return NewRedisStore(c).Delete(ctx, key) },
 		"CompareAndSave": func(c redis.UniversalClient) error {
 			_, _, _, err := NewRedisStore(c).CompareAndSave(ctx, key, nil, []byte("{}"), time.Minute)
 			return err

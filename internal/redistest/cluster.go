@@ -3,7 +3,6 @@ package redistest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -190,21 +189,28 @@ func poll(ctx context.Context, ok func() bool) error {
 }
 
 // MasterOf returns the node that serves key's slot according to the running
-// nodes (CLUSTER SLOTS of the first node that answers), or nil when none
-// answers or the owner is none of the cluster's nodes.
+// nodes (CLUSTER SHARDS of the first node that answers: the shard's online
+// master), or nil when none answers or the slot has no online master.
 func (c *Cluster) MasterOf(ctx context.Context, key string) *Server {
 	for _, n := range c.all() {
 		slot, err := n.Client.Do(ctx, "CLUSTER", "KEYSLOT", key).Int64()
 		if err != nil {
 			continue
 		}
-		ranges, err := n.Client.ClusterSlots(ctx).Result()
+		shards, err := n.Client.ClusterShards(ctx).Result()
 		if err != nil {
 			continue
 		}
-		for _, r := range ranges {
-			if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 {
-				return c.byAddr(r.Nodes[0].Addr)
+		for _, sh := range shards {
+			for _, r := range sh.Slots {
+				if slot < r.Start || slot > r.End {
+					continue
+				}
+				for _, node := range sh.Nodes {
+					if node.Role == "master" && node.Health == "online" {
+						return c.byPort(node.Port)
+					}
+				}
 			}
 		}
 		return nil
@@ -212,9 +218,9 @@ func (c *Cluster) MasterOf(ctx context.Context, key string) *Server {
 	return nil
 }
 
-func (c *Cluster) byAddr(addr string) *Server {
+func (c *Cluster) byPort(port int64) *Server {
 	for _, n := range c.all() {
-		if n.Addr == addr || "127.0.0.1:"+strconv.Itoa(n.port) == addr {
+		if int64(n.port) == port {
 			return n
 		}
 	}

@@ -130,8 +130,14 @@ func TestRedisCeremony(t *testing.T) {
 func TestRedisStoreClusterReload(t *testing.T) {
 	ctx := context.Background()
 	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
-		"UserByID":   func(c redis.UniversalClient) error { _, err := NewRedisStore(c, "").UserByID(ctx, "z2i3Xjx"); return err },
-		"UserByName": func(c redis.UniversalClient) error { _, err := NewRedisStore(c, "").UserByName(ctx, "alice"); return err },
+		"UserByID": func(c redis.UniversalClient) error {
+			_, err := NewRedisStore(c, "").UserByID(ctx, "z2i3Xjx")
+			return err
+		},
+		"UserByName": func(c redis.UniversalClient) error {
+			_, err := NewRedisStore(c, "").UserByName(ctx, "alice")
+			return err
+		},
 		"AddUser": func(c redis.UniversalClient) error {
 			return NewRedisStore(c, "").AddUser(ctx, User{ID: "z2i3Xjx", Name: "alice"})
 		},
