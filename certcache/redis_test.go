@@ -407,15 +407,11 @@ func TestRedisClusterReload(t *testing.T) {
 	p := newPKI(t)
 	chain := p.chain(t, leafSpec{})
 	ctx := context.Background()
-	cache := func(c redis.UniversalClient) *RedisCache {
-		rc, err := NewRedisCache(c, Config{Roots: p.roots(), Now: func() time.Time { return testNow }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rc
+	build := func(c redis.UniversalClient) (*RedisCache, error) {
+		return NewRedisCache(c, Config{Roots: p.roots(), Now: func() time.Time { return testNow }})
 	}
-	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
-		"Get": func(c redis.UniversalClient) error { _, err := cache(c).Get(ctx, chain.Fingerprint()); return err },
-		"Put": func(c redis.UniversalClient) error { return cache(c).Put(ctx, chain) },
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*RedisCache) error{
+		"Get": func(rc *RedisCache) error { _, err := rc.Get(ctx, chain.Fingerprint()); return err },
+		"Put": func(rc *RedisCache) error { return rc.Put(ctx, chain) },
 	})
 }

@@ -174,18 +174,12 @@ func TestConfigRefused(t *testing.T) {
 // reached within seconds).
 func TestClusterReload(t *testing.T) {
 	ctx := context.Background()
-	cache := func(c redis.UniversalClient) *Cache {
-		hc, err := NewCache(c, Config{Now: func() time.Time { return testNow }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return hc
+	build := func(c redis.UniversalClient) (*Cache, error) {
+		return NewCache(c, Config{Now: func() time.Time { return testNow }})
 	}
-	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
-		"Get": func(c redis.UniversalClient) error { _, err := cache(c).Get(ctx, instance); return err },
-		"Put": func(c redis.UniversalClient) error {
-			return cache(c).Put(ctx, instance, tokens(t, time.Hour, time.Hour))
-		},
-		"TTL": func(c redis.UniversalClient) error { _, err := cache(c).TTL(ctx, instance); return err },
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*Cache) error{
+		"Get": func(hc *Cache) error { _, err := hc.Get(ctx, instance); return err },
+		"Put": func(hc *Cache) error { return hc.Put(ctx, instance, tokens(t, time.Hour, time.Hour)) },
+		"TTL": func(hc *Cache) error { _, err := hc.TTL(ctx, instance); return err },
 	})
 }

@@ -111,32 +111,26 @@ func TestErrorsKeepTheirCause(t *testing.T) {
 func TestRedisClusterReload(t *testing.T) {
 	ctx := context.Background()
 	const key = "auth.aiohttp_0123456789abcdef0123456789abcdef"
-	mg := func(c redis.UniversalClient) *MGSessions { return NewMGSessions(c, MGConfig{}) }
-	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
-		"Load": func(c redis.UniversalClient) error { _, _, err := NewRedisStore(c).Load(ctx, key); return err },
-		"LoadTouch": func(c redis.UniversalClient) error {
-			_, _, err := NewRedisStore(c).LoadTouch(ctx, key, time.Minute)
-			return err
-		},
-		"Save":   func(c redis.UniversalClient) error { return NewRedisStore(c).Save(ctx, key, []byte("{}"), time.Minute) },
-		"Delete": func(c redis.UniversalClient) error { return NewRedisStore(c).Delete(ctx, key) },
-		"CompareAndSave": func(c redis.UniversalClient) error {
-			_, _, _, err := NewRedisStore(c).CompareAndSave(ctx, key, nil, []byte("{}"), time.Minute)
-			return err
-		},
-		"CompareAndSave, WaitReplicas": func(c redis.UniversalClient) error {
-			s, err := NewRedisStoreWith(c, RedisConfig{WaitReplicas: 1})
-			if err != nil {
+	cfgs := map[string]RedisConfig{"": {}, ", WaitReplicas": {WaitReplicas: 1}}
+	for suffix, cfg := range cfgs {
+		build := func(c redis.UniversalClient) (*RedisStore, error) { return NewRedisStoreWith(c, cfg) }
+		redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*RedisStore) error{
+			"Load" + suffix:      func(s *RedisStore) error { _, _, err := s.Load(ctx, key); return err },
+			"LoadTouch" + suffix: func(s *RedisStore) error { _, _, err := s.LoadTouch(ctx, key, time.Minute); return err },
+			"Save" + suffix:      func(s *RedisStore) error { return s.Save(ctx, key, []byte("{}"), time.Minute) },
+			"Delete" + suffix:    func(s *RedisStore) error { return s.Delete(ctx, key) },
+			"CompareAndSave" + suffix: func(s *RedisStore) error {
+				_, _, _, err := s.CompareAndSave(ctx, key, nil, []byte("{}"), time.Minute)
 				return err
-			}
-			_, _, _, err = s.CompareAndSave(ctx, key, nil, []byte("{}"), time.Minute)
-			return err
-		},
-		"MGSessions.Get":    func(c redis.UniversalClient) error { _, err := mg(c).Get(ctx, strings.Repeat("A", 43)); return err },
-		"MGSessions.Revoke": func(c redis.UniversalClient) error { return mg(c).Revoke(ctx, strings.Repeat("A", 43)) },
-		"MGSessions.EvictUser": func(c redis.UniversalClient) error {
-			_, err := mg(c).EvictUser(ctx, "alice")
-			return err
-		},
+			},
+		})
+	}
+	challenge := strings.Repeat("A", 43)
+	build := func(c redis.UniversalClient) (*MGSessions, error) { return NewMGSessions(c, MGConfig{}), nil }
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*MGSessions) error{
+		"Get":       func(g *MGSessions) error { _, err := g.Get(ctx, challenge); return err },
+		"Revoke":    func(g *MGSessions) error { return g.Revoke(ctx, challenge) },
+		"EvictUser": func(g *MGSessions) error { _, err := g.EvictUser(ctx, "alice"); return err },
+		"Indexed":   func(g *MGSessions) error { _, err := g.Indexed(ctx, "alice", "k"); return err },
 	})
 }

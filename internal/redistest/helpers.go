@@ -69,20 +69,28 @@ func DeadCluster(t testing.TB) (*redis.ClusterClient, func() int64) {
 // fails the test otherwise: the reload runs in the background.
 func WaitReloads(t testing.TB, loads func() int64, want int64) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for loads() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("the cluster client loaded its slot map %d times, want %d: no reload after a connection error", loads(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitLoads(loads, want) {
+		t.Fatalf("the cluster client loaded its slot map %d times, want %d: no reload after a connection error", loads(), want)
 	}
 }
 
-// CheckReloads runs each op, which builds a store on the client it is given and
-// sends one command through it, against DeadCluster's client. It fails the
+// waitLoads reports whether loads reached want within 2 s.
+func waitLoads(loads func() int64, want int64) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for loads() < want {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// CheckReloads builds one store with build for each of ops on DeadCluster's
+// client and runs the op, which sends one command through it. It fails the
 // test unless every op fails with an error wrapping want and its connection
 // error got the client to reload its slot map.
-func CheckReloads(t *testing.T, want error, ops map[string]func(redis.UniversalClient) error) {
+func CheckReloads[S any](t *testing.T, want error, build func(redis.UniversalClient) (S, error), ops map[string]func(S) error) {
 	t.Helper()
 	c, loads := DeadCluster(t)
 	names := make([]string, 0, len(ops))
@@ -91,15 +99,15 @@ func CheckReloads(t *testing.T, want error, ops map[string]func(redis.UniversalC
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		store, err := build(c)
+		if err != nil {
+			t.Fatal(err)
+		}
 		before := max(loads(), 1) // the first command loads the map
-		if err := ops[name](c); !errors.Is(err, want) {
+		if err := ops[name](store); !errors.Is(err, want) {
 			t.Errorf("%s on a dead cluster node: %v, want %v", name, err, want)
 		}
-		deadline := time.Now().Add(2 * time.Second)
-		for loads() <= before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if loads() <= before {
+		if !waitLoads(loads, before+1) {
 			t.Errorf("%s: no slot-map reload after its connection error", name)
 		}
 	}

@@ -129,17 +129,10 @@ func TestRedisCeremony(t *testing.T) {
 // seconds).
 func TestRedisStoreClusterReload(t *testing.T) {
 	ctx := context.Background()
-	redistest.CheckReloads(t, ErrUnavailable, map[string]func(redis.UniversalClient) error{
-		"UserByID": func(c redis.UniversalClient) error {
-			_, err := NewRedisStore(c, "").UserByID(ctx, "z2i3Xjx")
-			return err
-		},
-		"UserByName": func(c redis.UniversalClient) error {
-			_, err := NewRedisStore(c, "").UserByName(ctx, "alice")
-			return err
-		},
-		"AddUser": func(c redis.UniversalClient) error {
-			return NewRedisStore(c, "").AddUser(ctx, User{ID: "z2i3Xjx", Name: "alice"})
-		},
+	build := func(c redis.UniversalClient) (*RedisStore, error) { return NewRedisStore(c, ""), nil }
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*RedisStore) error{
+		"UserByID":   func(s *RedisStore) error { _, err := s.UserByID(ctx, "z2i3Xjx"); return err },
+		"UserByName": func(s *RedisStore) error { _, err := s.UserByName(ctx, "alice"); return err },
+		"AddUser":    func(s *RedisStore) error { return s.AddUser(ctx, User{ID: "z2i3Xjx", Name: "alice"}) },
 	})
 }
