@@ -77,15 +77,9 @@ func StartClusterConfig(t testing.TB, cfg ClusterConfig) *Cluster {
 	c := &Cluster{}
 	for i := 0; i < masters*(1+cfg.Replicas); i++ {
 		s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t, true), cluster: true, nodeTimeout: cfg.NodeTimeout}
-		if err := s.start(); err != nil {
+		if err := s.own(); err != nil {
 			t.Fatalf("redistest: cluster node %d: %v", i, err)
 		}
-		s.Addr = s.addr()
-		s.Client = redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-		t.Cleanup(func() {
-			_ = s.Client.Close()
-			s.Stop()
-		})
 		if i < masters {
 			c.Nodes = append(c.Nodes, s)
 		} else {

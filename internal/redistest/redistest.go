@@ -64,19 +64,26 @@ func Start(t testing.TB) *Server {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t, false)}
-		if err := s.start(); err != nil {
-			lastErr = err
-			continue
+		if lastErr = s.own(); lastErr == nil {
+			return s
 		}
-		s.Addr = s.addr()
-		s.Client = redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-		t.Cleanup(func() {
-			_ = s.Client.Close()
-			s.Stop()
-		})
-		return s
 	}
 	t.Fatalf("redistest: cannot start redis-server: %v", lastErr)
+	return nil
+}
+
+// own starts s and, once it answers, gives it its address and client, both
+// released at the test's cleanup.
+func (s *Server) own() error {
+	if err := s.start(); err != nil {
+		return err
+	}
+	s.Addr = s.addr()
+	s.Client = redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	s.t.Cleanup(func() {
+		_ = s.Client.Close()
+		s.Stop()
+	})
 	return nil
 }
 

@@ -55,12 +55,9 @@ func StartSentinelReplicas(t testing.TB, n int) *Sentinel {
 	for range n {
 		replica := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t, false),
 			extra: []string{"--replicaof", "127.0.0.1", strconv.Itoa(master.port)}}
-		if err := replica.start(); err != nil {
+		if err := replica.own(); err != nil {
 			t.Fatalf("redistest: replica: %v", err)
 		}
-		replica.Addr = replica.addr()
-		replica.Client = redis.NewClient(&redis.Options{Addr: replica.Addr, MaxRetries: -1})
-		t.Cleanup(func() { _ = replica.Client.Close(); replica.Stop() })
 		replicas = append(replicas, replica)
 	}
 
