@@ -183,10 +183,13 @@ func poll(ctx context.Context, ok func() bool) error {
 }
 
 // MasterOf returns the node that serves key's slot according to the running
-// nodes (CLUSTER SHARDS of the first node that answers: the shard's online
-// master), or nil when none answers or the slot has no online master.
+// nodes (CLUSTER SHARDS of the first running node that answers: the shard's
+// online master), or nil when none answers or the slot has no online master.
 func (c *Cluster) MasterOf(ctx context.Context, key string) *Server {
 	for _, n := range c.all() {
+		if !n.Running() {
+			continue
+		}
 		slot, err := n.Client.Do(ctx, "CLUSTER", "KEYSLOT", key).Int64()
 		if err != nil {
 			continue
