@@ -59,7 +59,7 @@ func TestWaitReplicasWithoutReplica(t *testing.T) {
 	var got error
 	m := newTestManager(t, store, Config{CookieName: "durable", ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 		got = err
-		unavailable(w, r, err)
+		defaultErrorHandler(w, r, err)
 	}})
 	res := do(t, m, "", put("userId", "alice"))
 	if res.StatusCode != http.StatusServiceUnavailable || !errors.Is(got, ErrNotReplicated) || !errors.Is(got, ErrUnavailable) {

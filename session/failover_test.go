@@ -32,7 +32,7 @@ func failoverManager(t *testing.T, store AtomicStore, cookie string) *Manager {
 		if p, ok := r.Context().Value(errSlot{}).(*error); ok {
 			*p = err
 		}
-		unavailable(w, r, err)
+		defaultErrorHandler(w, r, err)
 	}})
 }
 

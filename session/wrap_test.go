@@ -18,7 +18,7 @@ import (
 func recordErr(got *error) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		*got = err
-		unavailable(w, r, err)
+		defaultErrorHandler(w, r, err)
 	}
 }
 
@@ -97,7 +97,7 @@ func TestErrorsKeepTheirCause(t *testing.T) {
 		t.Errorf("Redis stopped: %v, errors.As finds no *net.OpError", got)
 	}
 	checkUnavailable(t, "Redis stopped", got)
-	g := NewMGSessions(client, MGConfig{})
+	g := newMG(t, client, MGConfig{})
 	_, err := g.Get(ctx, strings.Repeat("A", 43))
 	if !errors.As(err, &op) {
 		t.Errorf("MGSessions.Get, Redis stopped: %v, errors.As finds no *net.OpError", err)
@@ -126,7 +126,7 @@ func TestRedisClusterReload(t *testing.T) {
 		})
 	}
 	challenge := strings.Repeat("A", 43)
-	build := func(c redis.UniversalClient) (*MGSessions, error) { return NewMGSessions(c, MGConfig{}), nil }
+	build := func(c redis.UniversalClient) (*MGSessions, error) { return NewMGSessions(c, MGConfig{}) }
 	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*MGSessions) error{
 		"Get":       func(g *MGSessions) error { _, err := g.Get(ctx, challenge); return err },
 		"Revoke":    func(g *MGSessions) error { return g.Revoke(ctx, challenge) },
