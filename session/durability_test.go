@@ -89,7 +89,7 @@ func TestWaitReplicasWithoutReplica(t *testing.T) {
 func TestWaitReplicasSentinel(t *testing.T) {
 	s := redistest.StartSentinel(t)
 	ctx := context.Background()
-	m := newTestManager(t, durableStore(t, s.Client, 2*time.Second), Config{CookieName: "auth.aiohttp"})
+	m := newTestManager(t, durableStore(t, s.Client, 3*time.Second), Config{CookieName: "auth.aiohttp"})
 	id, _ := cookieOf(do(t, m, "", put("userId", "alice")), "auth.aiohttp")
 	if id == "" {
 		t.Fatal("durable login failed with a replica in sync")
@@ -118,7 +118,7 @@ func TestWaitReplicasClusterKeyMaster(t *testing.T) {
 	ctx := context.Background()
 	// One store for the keys that must fail, quickly, one for those that must
 	// not, which may wait long: the WAIT answers as soon as the replica did.
-	short, long := durableStore(t, c.Client, 100*time.Millisecond), durableStore(t, c.Client, 2*time.Second)
+	short, long := durableStore(t, c.Client, 100*time.Millisecond), durableStore(t, c.Client, 3*time.Second)
 	c.Replicas[0].Stop() // the replica of c.Nodes[0]
 	perMaster := map[*redistest.Server]int{}
 	for i := 0; len(perMaster) < 3 || minCount(perMaster) < 4; i++ {

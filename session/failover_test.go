@@ -26,6 +26,10 @@ const recoveryBound = 20 * time.Second
 // ErrorHandler stores the error it answered.
 type errSlot struct{}
 
+// The durable stores below wait up to 3 s for a replica: a WAIT answers as
+// soon as the replica did, and a loaded machine must not turn a slow
+// acknowledgement into a failed logout.
+
 // failoverManager is a Manager on store whose ErrorHandler keeps the error.
 func failoverManager(t *testing.T, store AtomicStore, cookie string) *Manager {
 	return newTestManager(t, store, Config{CookieName: cookie, ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -215,7 +219,7 @@ func TestClusterFailover(t *testing.T) {
 	ctx := context.Background()
 	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
 	t.Cleanup(func() { _ = client.Close() })
-	durable, err := NewRedisStoreWith(client, RedisConfig{WaitReplicas: 1})
+	durable, err := NewRedisStoreWith(client, RedisConfig{WaitReplicas: 1, WaitTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +274,7 @@ func TestSentinelFailover(t *testing.T) {
 	s := redistest.StartSentinelReplicas(t, 2)
 	client := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: redistest.SentinelMaster, SentinelAddrs: []string{s.Addr}})
 	t.Cleanup(func() { _ = client.Close() })
-	durable, err := NewRedisStoreWith(client, RedisConfig{WaitReplicas: 1})
+	durable, err := NewRedisStoreWith(client, RedisConfig{WaitReplicas: 1, WaitTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -150,7 +150,10 @@ func TestNewWait(t *testing.T) {
 func TestWaitPipelined(t *testing.T) {
 	ctx := context.Background()
 	s := redistest.StartSentinel(t)
-	w := redisx.Wait{Replicas: 1, Timeout: 300 * time.Millisecond}
+	// Long where the replica must answer (WAIT returns as soon as it did, and
+	// a loaded machine may take a while), short where none can.
+	w := redisx.Wait{Replicas: 1, Timeout: 3 * time.Second}
+	quick := redisx.Wait{Replicas: 1, Timeout: 100 * time.Millisecond}
 	set := func(p redis.Pipeliner) { p.Set(ctx, "k", "v1", 0) }
 	if short, err := w.Pipelined(ctx, s.Client, "k", set); err != nil || short != nil {
 		t.Fatalf("with a replica: short %v, err %v", short, err)
@@ -168,7 +171,7 @@ func TestWaitPipelined(t *testing.T) {
 	}
 
 	s.Replica.Stop()
-	short, err = w.Pipelined(ctx, s.Client, "k", func(p redis.Pipeliner) { p.Set(ctx, "k", "v3", 0) })
+	short, err = quick.Pipelined(ctx, s.Client, "k", func(p redis.Pipeliner) { p.Set(ctx, "k", "v3", 0) })
 	if err != nil || !errors.Is(short, redisx.ErrShort) {
 		t.Fatalf("without a replica: short %v, err %v", short, err)
 	}
@@ -176,7 +179,7 @@ func TestWaitPipelined(t *testing.T) {
 		t.Fatalf("a short write is still applied by the master; it holds %q", v)
 	}
 	// A failing write is its own error, not a short wait.
-	_, err = w.Pipelined(ctx, s.Client, "k", func(p redis.Pipeliner) { p.LPush(ctx, "k", 1) })
+	_, err = quick.Pipelined(ctx, s.Client, "k", func(p redis.Pipeliner) { p.LPush(ctx, "k", 1) })
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
 		t.Fatalf("LPUSH on a string: %v, want the server's error", err)
