@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/sesame-go/sesame/internal/redisread"
+	"github.com/sesame-go/sesame/internal/redisx"
 )
 
 // RedisCache is a Cache over MilleGrilles' Redis records certificat_v1:<fp>, in
@@ -35,6 +36,7 @@ type RedisCache struct {
 	group  singleflight.Group
 
 	deleteScript *redis.Script // deleteIfSame
+	reload       *redisx.Reloader
 
 	reads, checks, deleted atomic.Int64
 }
@@ -48,7 +50,7 @@ func NewRedisCache(client redis.UniversalClient, cfg Config) (*RedisCache, error
 	if err != nil {
 		return nil, err
 	}
-	c := &RedisCache{client: client, cfg: cfg, deleteScript: redis.NewScript(deleteIfSame)}
+	c := &RedisCache{client: client, cfg: cfg, deleteScript: redis.NewScript(deleteIfSame), reload: redisx.NewReloader(client, cfg.Logger)}
 	if cfg.MemorySize > 0 {
 		c.mem = newStore(cfg.MemorySize)
 	}
@@ -125,7 +127,7 @@ func (c *RedisCache) read(ctx context.Context, fp string) ([]byte, error) {
 	case errors.Is(err, redisread.ErrWrongType):
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, c.reload.Check(ctx, err))
 	}
 	return raw, nil
 }
@@ -135,6 +137,7 @@ func (c *RedisCache) read(ctx context.Context, fp string) ([]byte, error) {
 // and the caller gets it.
 func (c *RedisCache) renew(ctx context.Context, fp string) {
 	if err := c.client.Expire(ctx, Key(fp), c.cfg.TTL).Err(); err != nil {
+		err = c.reload.Check(ctx, err)
 		c.cfg.Logger.WarnContext(ctx, "certcache: cannot renew the record's TTL", "key", Key(fp), "err", err)
 	}
 }
@@ -175,6 +178,7 @@ return 0
 func (c *RedisCache) deleteMismatch(ctx context.Context, fp string, raw []byte) {
 	n, err := c.deleteScript.Run(ctx, c.client, []string{Key(fp)}, raw).Int()
 	if err != nil {
+		err = c.reload.Check(ctx, err)
 		c.cfg.Logger.WarnContext(ctx, "certcache: cannot delete mismatching record", "key", Key(fp), "err", err)
 		return
 	}
@@ -196,7 +200,7 @@ func (c *RedisCache) Put(ctx context.Context, chain *Chain) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	if err := c.client.Set(ctx, Key(chain.Fingerprint()), EncodeRecord(chain), c.cfg.TTL).Err(); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, c.reload.Check(ctx, err))
 	}
 	if c.mem != nil {
 		c.mem.put(chain, expires, now)

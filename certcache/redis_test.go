@@ -399,3 +399,19 @@ func TestRedisFingerprintCase(t *testing.T) {
 		t.Fatalf("MemoryCache.Get(zz) = %v, want ErrInvalidFingerprint only", err)
 	}
 }
+
+// On a cluster client, Get's and Put's connection errors get the client to
+// reload its slot map: after a failover, the promoted replica is reached
+// within seconds, not at go-redis's next periodic reload.
+func TestRedisClusterReload(t *testing.T) {
+	p := newPKI(t)
+	chain := p.chain(t, leafSpec{})
+	ctx := context.Background()
+	build := func(c redis.UniversalClient) (*RedisCache, error) {
+		return NewRedisCache(c, Config{Roots: p.roots(), Now: func() time.Time { return testNow }})
+	}
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*RedisCache) error{
+		"Get": func(rc *RedisCache) error { _, err := rc.Get(ctx, chain.Fingerprint()); return err },
+		"Put": func(rc *RedisCache) error { return rc.Put(ctx, chain) },
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/internal/redisx"
 )
 
 // Defaults applied to a zero Config.
@@ -53,7 +54,7 @@ func NewCache(client redis.UniversalClient, cfg Config) (*Cache, error) {
 	if client == nil {
 		return nil, fmt.Errorf("%w: nil client", ErrConfig)
 	}
-	return newCache(redisStore{client}, cfg)
+	return newCache(redisStore{client, redisx.NewReloader(client, cfg.Logger)}, cfg)
 }
 
 // NewMemoryCache returns a cache in process memory, with the same record

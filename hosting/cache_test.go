@@ -168,3 +168,18 @@ func TestConfigRefused(t *testing.T) {
 		t.Error("nil client accepted")
 	}
 }
+
+// On a cluster client, the connection errors of Get, Put and TTL get the
+// client to reload its slot map (a failover's promoted replica is then
+// reached within seconds).
+func TestClusterReload(t *testing.T) {
+	ctx := context.Background()
+	build := func(c redis.UniversalClient) (*Cache, error) {
+		return NewCache(c, Config{Now: func() time.Time { return testNow }})
+	}
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*Cache) error{
+		"Get": func(hc *Cache) error { _, err := hc.Get(ctx, instance); return err },
+		"Put": func(hc *Cache) error { return hc.Put(ctx, instance, tokens(t, time.Hour, time.Hour)) },
+		"TTL": func(hc *Cache) error { _, err := hc.TTL(ctx, instance); return err },
+	})
+}

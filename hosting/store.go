@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sesame-go/sesame/internal/redisread"
+	"github.com/sesame-go/sesame/internal/redisx"
 )
 
 // store is where records live: Redis, or process memory.
@@ -20,8 +21,12 @@ type store interface {
 }
 
 // redisStore is a store on a go-redis client: one bounded GET, one SET … EX,
-// one TTL.
-type redisStore struct{ client redis.UniversalClient }
+// one TTL. Its errors go through reload, so a cluster client reloads its slot
+// map after a connection error.
+type redisStore struct {
+	client redis.UniversalClient
+	reload *redisx.Reloader
+}
 
 // get refuses a record over MaxRecordSize (ErrTooLarge) without transferring
 // it, and a key holding another type than a string (ErrMalformed); any other
@@ -36,17 +41,17 @@ func (s redisStore) get(ctx context.Context, key string) ([]byte, bool, error) {
 	case errors.Is(err, redisread.ErrWrongType):
 		return nil, true, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return b, err == nil, err
+	return b, err == nil, s.reload.Check(ctx, err)
 }
 
 func (s redisStore) set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	return s.client.Set(ctx, key, value, ttl).Err()
+	return s.reload.Check(ctx, s.client.Set(ctx, key, value, ttl).Err())
 }
 
 func (s redisStore) ttl(ctx context.Context, key string) (time.Duration, bool, error) {
 	d, err := s.client.TTL(ctx, key).Result()
 	if err != nil {
-		return 0, false, err
+		return 0, false, s.reload.Check(ctx, err)
 	}
 	return d, d > 0, nil
 }

@@ -129,7 +129,7 @@ func decodeTop(dec *json.Decoder, rec *Record, key string, haveCreated, haveSess
 	default: // read to check it is JSON, then dropped, as Python does
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
+			return fmt.Errorf("%w: value of %.40q: %w", ErrCorrupt, key, err)
 		}
 	}
 	return err
@@ -186,10 +186,10 @@ func appendMember(dec *json.Decoder, fs []Field, key string) ([]Field, error) {
 	}
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
+		return nil, fmt.Errorf("%w: value of %.40q: %w", ErrCorrupt, key, err)
 	}
 	if err := checkPyNumbers(raw); err != nil {
-		return nil, fmt.Errorf("%w: value of %.40q: %v", ErrCorrupt, key, err)
+		return nil, fmt.Errorf("%w: value of %.40q: %w", ErrCorrupt, key, err)
 	}
 	return append(fs, Field{Key: key, Value: raw}), nil
 }
@@ -197,7 +197,7 @@ func appendMember(dec *json.Decoder, fs []Field, key string) ([]Field, error) {
 func objectKey(dec *json.Decoder) (string, error) {
 	tok, err := dec.Token()
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return "", fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	key, ok := tok.(string)
 	if !ok {
@@ -212,7 +212,7 @@ func expectDelim(dec *json.Decoder, d json.Delim) error {
 		if errors.Is(err, io.EOF) {
 			return fmt.Errorf("%w: empty", ErrCorrupt)
 		}
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if got, ok := tok.(json.Delim); !ok || got != d {
 		return fmt.Errorf("%w: want %q, got %v", ErrCorrupt, d, tok)

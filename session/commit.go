@@ -55,7 +55,7 @@ func (s *Session) commit(h http.Header) error {
 	}
 	l, err := s.m.locks.lock(s.ctx, s.id)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	defer s.m.locks.unlock(s.id, l)
 	return s.save(h, l)
@@ -212,7 +212,7 @@ func (m *Manager) continues(cur []byte, found bool) *Record {
 func (m *Manager) encode(rec *Record) ([]byte, error) {
 	enc, err := m.cfg.Codec.Encode(rec)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrValue, err)
+		return nil, fmt.Errorf("%w: %w", ErrValue, err)
 	}
 	if len(enc) > m.cfg.MaxRecordSize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(enc), m.cfg.MaxRecordSize)
@@ -224,9 +224,15 @@ func (m *Manager) encode(rec *Record) ([]byte, error) {
 // connection dropped after the script was sent), the key is read again until
 // it shows whether the write happened. A value that is neither enc nor old is
 // returned as a lost race, so the caller replays its changes on it.
+//
+// The read-back is itself a compare-and-set of enc over enc: it stores nothing
+// new, but on a store that waits for replicas (RedisConfig.WaitReplicas) it is
+// a write followed by WAIT, so a write found is also known to be replicated.
+// ErrNotReplicated (the write happened, its replication is unknown) is
+// answered as it is: reading back cannot settle it.
 func (m *Manager) cas(ctx context.Context, key string, old, enc []byte, ttl time.Duration) (bool, []byte, bool, error) {
 	saved, cur, found, err := m.store.CompareAndSave(ctx, key, old, enc, ttl)
-	if err == nil || !errors.Is(err, ErrUnavailable) {
+	if err == nil || !errors.Is(err, ErrUnavailable) || errors.Is(err, ErrNotReplicated) {
 		return saved, cur, found, err
 	}
 	m.cfg.Logger.LogAttrs(ctx, slogWarn, "session write unconfirmed; reading it back", errAttr(err))
@@ -234,16 +240,18 @@ func (m *Manager) cas(ctx context.Context, key string, old, enc []byte, ttl time
 		if backoff(ctx, try) != nil {
 			break
 		}
-		raw, found, rerr := m.store.Load(ctx, key)
-		if rerr != nil {
+		saved, raw, found, rerr := m.store.CompareAndSave(ctx, key, enc, enc, ttl)
+		switch {
+		case errors.Is(rerr, ErrNotReplicated):
+			return false, nil, false, rerr
+		case rerr != nil:
 			continue
-		}
-		if found && bytes.Equal(raw, enc) {
+		case saved:
 			return true, nil, false, nil
 		}
 		return false, raw, found, nil
 	}
-	return false, nil, false, fmt.Errorf("%w: %v; the store could not be read back, so whether the write happened is unknown", ErrUnavailable, err)
+	return false, nil, false, fmt.Errorf("%w; the store could not be read back, so whether the write happened is unknown", err)
 }
 
 // next returns the record to store: base with ops, created now, and the
@@ -307,7 +315,7 @@ func (s *Session) indexFirst(uid, id string, ttl time.Duration) error {
 	}
 	if err := m.cfg.Index.IndexSession(s.ctx, uid, m.key(id), ttl); err != nil {
 		if !errors.Is(err, ErrUnavailable) {
-			err = fmt.Errorf("%w: index: %v", ErrUnavailable, err)
+			err = fmt.Errorf("%w: index: %w", ErrUnavailable, err)
 		}
 		return err
 	}
@@ -334,7 +342,10 @@ func (s *Session) checkIndexed(uid, id string, enc []byte) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: index check: %v; the record was ended again", ErrUnavailable, err)
+		if !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: index check: %w", ErrUnavailable, err)
+		}
+		return fmt.Errorf("%w; the record was ended again", err)
 	}
 	return fmt.Errorf("%w: the user was evicted while the request ran", ErrEnded)
 }
@@ -348,7 +359,7 @@ func backoff(ctx context.Context, attempt int) error {
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 	case <-t.C:
 		return nil
 	}

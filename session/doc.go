@@ -56,7 +56,25 @@
 // otherwise; a "__Host-" or "__Secure-" cookie name that the other attributes
 // would make browsers drop is refused by NewManager and NewMGSessions. When Redis is unreachable the middleware answers 503 and the
 // store holds what it held before the request (see ErrUnavailable); it
-// recovers by itself when Redis returns, through a Sentinel failover too.
+// recovers by itself when Redis returns, through a Sentinel or Cluster
+// failover too: on a cluster client, a connection error makes the client
+// reload its slot map (at most twice a second), so requests reach the promoted
+// replica seconds after the promotion, not at go-redis's periodic reload a
+// minute later.
+//
+// # Durability
+//
+// Redis replicates asynchronously: a write the master acknowledged a moment
+// before it died may be missing from the replica promoted in its place. With
+// RedisConfig.WaitReplicas (NewRedisStoreWith), every write is followed, in the
+// same pipeline on the same connection to the key's master, by WAIT
+// WaitReplicas WaitTimeout: a commit succeeds only once that many replicas
+// hold the write, and fewer is ErrNotReplicated (a 503 whose outcome is
+// unknown: the master applied the write, a failover may or may not keep it).
+// The cost is one more round trip per write, from the master to the replicas
+// and back: the app sends nothing more, but its write is answered only once a
+// replica acknowledged it (see the README's benchmarks). Reads are unchanged.
+// It is off by default.
 //
 // # Where Sesame departs from aiohttp_session
 //

@@ -1,6 +1,9 @@
 package session
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by this package. Each is wrapped with what was wrong; test for
 // them with errors.Is.
@@ -23,6 +26,15 @@ var (
 	// the request's changes are then either all stored or none, and sending the
 	// request again is safe (puts, deletes and clears replay idempotently).
 	ErrUnavailable = errors.New("session: store unavailable")
+
+	// ErrNotReplicated is returned by a RedisStore with RedisConfig.WaitReplicas
+	// when fewer replicas than asked acknowledged a write within WaitTimeout. It
+	// wraps ErrUnavailable, so the middleware answers 503, but the outcome is
+	// unknown: the master applied the write, and whether it survives a failover
+	// depends on whether it reached a replica before the master failed. The app
+	// must treat the change as maybe made (a login may be live, a logout may not
+	// have happened); sending the request again is safe, as for ErrUnavailable.
+	ErrNotReplicated = fmt.Errorf("%w: the write may or may not survive a failover (not acknowledged by enough replicas)", ErrUnavailable)
 
 	// ErrEnded is returned by a commit whose session was destroyed, evicted or
 	// renewed by another request while this one ran: its changes are dropped,

@@ -39,7 +39,7 @@ return 0
 func (g *MGSessions) IndexSession(ctx context.Context, userID, key string, ttl time.Duration) error {
 	ms := max(ttl.Milliseconds(), 1)
 	if err := indexScript.Run(ctx, g.client, []string{g.cfg.IndexPrefix + userID}, key, ms).Err(); err != nil {
-		return fmt.Errorf("%w: index: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: index: %w", ErrUnavailable, g.reload.Check(ctx, err))
 	}
 	return nil
 }
@@ -48,7 +48,7 @@ func (g *MGSessions) IndexSession(ctx context.Context, userID, key string, ttl t
 func (g *MGSessions) Indexed(ctx context.Context, userID, key string) (bool, error) {
 	in, err := g.client.SIsMember(ctx, g.cfg.IndexPrefix+userID, key).Result()
 	if err != nil {
-		return false, fmt.Errorf("%w: index: %v", ErrUnavailable, err)
+		return false, fmt.Errorf("%w: index: %w", ErrUnavailable, g.reload.Check(ctx, err))
 	}
 	return in, nil
 }
@@ -77,14 +77,14 @@ func (g *MGSessions) EvictUser(ctx context.Context, userID string) (int, error) 
 	for round := 0; round < maxEvictRounds; round++ {
 		members, err := g.client.SMembers(ctx, idx).Result()
 		if err != nil {
-			return n, fmt.Errorf("%w: %v", ErrUnavailable, err)
+			return n, g.unavailable(ctx, err)
 		}
 		if len(members) == 0 {
 			break
 		}
 		// SREM, not DEL: entries added since SMEMBERS are the next round's.
 		if err := g.client.SRem(ctx, idx, toAny(members)...).Err(); err != nil {
-			return n, fmt.Errorf("%w: %v", ErrUnavailable, err)
+			return n, g.unavailable(ctx, err)
 		}
 		m, err := g.evictKeys(ctx, userID, members)
 		if n += m; err != nil {
@@ -117,7 +117,7 @@ func (g *MGSessions) evictKeys(ctx context.Context, userID string, keys []string
 	for _, k := range keys {
 		d, err := evictScript.Run(ctx, g.client, []string{k}, userID, g.cfg.UserIDKey).Int()
 		if err != nil {
-			return n, fmt.Errorf("%w: evict %s: %v", ErrUnavailable, k, err)
+			return n, fmt.Errorf("%w: evict %s: %w", ErrUnavailable, k, g.reload.Check(ctx, err))
 		}
 		n += d
 	}
@@ -131,7 +131,7 @@ func (g *MGSessions) scanEvict(ctx context.Context, c redis.Cmdable, pattern, us
 	for {
 		keys, next, err := c.Scan(ctx, cursor, pattern, 500).Result()
 		if err != nil {
-			return n, fmt.Errorf("%w: scan: %v", ErrUnavailable, err)
+			return n, fmt.Errorf("%w: scan: %w", ErrUnavailable, g.reload.Check(ctx, err))
 		}
 		m, err := g.evictKeys(ctx, userID, keys)
 		if n += m; err != nil {

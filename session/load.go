@@ -39,7 +39,7 @@ func (s *Session) load() error {
 	}
 	if err != nil {
 		if !errors.Is(err, ErrUnavailable) {
-			err = fmt.Errorf("%w: %v", ErrUnavailable, err)
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
 		}
 		s.loadErr = err
 		return err
@@ -78,7 +78,7 @@ func (m *Manager) classify(raw []byte) (rec *Record, keep, live bool, problem er
 	rec, err := m.cfg.Codec.Decode(raw)
 	if err != nil {
 		if !errors.Is(err, ErrCorrupt) {
-			err = fmt.Errorf("%w: %v", ErrCorrupt, err)
+			err = fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 		return nil, false, false, err
 	}

@@ -68,7 +68,7 @@ func (m *MemoryStore) Load(ctx context.Context, key string) ([]byte, bool, error
 // LoadTouch implements AtomicStore; a ttl of 0 leaves the expiry alone.
 func (m *MemoryStore) LoadTouch(ctx context.Context, key string, ttl time.Duration) ([]byte, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, false, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, false, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -96,7 +96,7 @@ func (m *MemoryStore) Save(ctx context.Context, key string, value []byte, ttl ti
 // Delete implements Store.
 func (m *MemoryStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -213,7 +213,7 @@ func (h *expiryHeap) pop() expiryNode   { return heap.Pop(h).(expiryNode) }
 
 func checkTTL(ctx context.Context, ttl time.Duration) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	if ttl <= 0 {
 		return fmt.Errorf("%w: ttl %v is not positive", ErrConfig, ttl)

@@ -146,7 +146,7 @@ func (g *MGSessions) secretKeys(ctx context.Context, retry bool) (*secretState, 
 		case <-loading:
 			retry = false // the read that just ended is fresh enough
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err())
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
 		}
 	}
 }
@@ -166,7 +166,7 @@ func (g *MGSessions) readSecret(ctx context.Context, old *secretState) (*secretS
 		st.err = fmt.Errorf("%w: %s is not set", ErrSecret, g.cfg.SecretKey)
 		return st, nil
 	case err != nil:
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, g.unavailable(ctx, err)
 	}
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) != 32 {

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/sesame-go/sesame/internal/browser"
+	"github.com/sesame-go/sesame/internal/redisx"
 )
 
 // MGRecord is a MilleGrilles mgsession.<challenge> record. It is also the
@@ -76,6 +77,7 @@ type MGConfig struct {
 type MGSessions struct {
 	client redis.UniversalClient
 	cfg    MGConfig
+	reload *redisx.Reloader
 
 	mu      sync.Mutex
 	secrets *secretState  // nil until first read
@@ -127,7 +129,13 @@ func NewMGSessions(client redis.UniversalClient, cfg MGConfig) (*MGSessions, err
 	if err := browser.CheckCookie(cfg.CookieName, cfg.Domain, cfg.Path, !cfg.InsecureCookie); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &MGSessions{client: client, cfg: cfg}, nil
+	return &MGSessions{client: client, cfg: cfg, reload: redisx.NewReloader(client, cfg.Logger)}, nil
+}
+
+// unavailable wraps the error of a command in ErrUnavailable, once the
+// Reloader saw it.
+func (g *MGSessions) unavailable(ctx context.Context, err error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, g.reload.Check(ctx, err))
 }
 
 // Create writes a new record for rec's user, with a fresh challenge (32 bytes
@@ -152,7 +160,7 @@ func (g *MGSessions) Create(ctx context.Context, rec MGRecord, ttl time.Duration
 		return &rec, nil
 	}
 	if derr := g.client.Del(ctx, key).Err(); derr != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, derr)
+		return nil, g.unavailable(ctx, derr)
 	}
 	if err != nil {
 		return nil, err
@@ -205,7 +213,7 @@ func (g *MGSessions) write(ctx context.Context, rec *MGRecord, create bool) erro
 	res, err := mgSaveScript.Run(ctx, g.client, []string{key}, encodeMG(rec), ttl.Milliseconds(), mode).Int()
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return g.unavailable(ctx, err)
 	case res == 0:
 		return fmt.Errorf("%w: challenge %.50q exists", ErrValue, rec.Challenge)
 	case res == -1:
@@ -235,7 +243,7 @@ func (g *MGSessions) Get(ctx context.Context, challenge string) (*MGRecord, erro
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return nil, g.unavailable(ctx, err)
 	}
 	raw, _ := get.Bytes()
 	rec, err := decodeMG(raw)
@@ -269,7 +277,7 @@ func (g *MGSessions) Revoke(ctx context.Context, challenge string) error {
 		return fmt.Errorf("%w: challenge %.50q", ErrCookie, challenge)
 	}
 	if err := g.client.Set(ctx, g.cfg.KeyPrefix+challenge, tombstone, tombstoneTTL).Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return g.unavailable(ctx, err)
 	}
 	return nil
 }
@@ -372,7 +380,7 @@ func mgFields(raw []byte) (map[string]json.RawMessage, error) {
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%w: mgsession record: %v", ErrCorrupt, err)
+			return nil, fmt.Errorf("%w: mgsession record: %w", ErrCorrupt, err)
 		}
 		fields[key] = v
 	}

@@ -156,13 +156,13 @@ func (s *Session) raw1(key string) (json.RawMessage, bool, error) {
 func (s *Session) Put(key string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrValue, key, err)
+		return fmt.Errorf("%w: %s: %w", ErrValue, key, err)
 	}
 	if key == LifetimeKey {
 		return fmt.Errorf("%w: %s is reserved", ErrValue, key)
 	}
 	if raw, err = appendPyJSON(nil, raw); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrValue, key, err)
+		return fmt.Errorf("%w: %s: %w", ErrValue, key, err)
 	}
 	return s.change(func() bool {
 		if old, ok := s.rec.get(key); ok && samePy(old, raw) {

@@ -47,7 +47,9 @@ type Server struct {
 	dir     string
 	port    int
 	cluster bool
-	extra   []string // more redis-server arguments (a replica's --replicaof)
+	// nodeTimeout is a cluster node's cluster-node-timeout.
+	nodeTimeout time.Duration
+	extra       []string // more redis-server arguments (a replica's --replicaof)
 
 	mu     sync.Mutex
 	proc   *os.Process
@@ -62,19 +64,26 @@ func Start(t testing.TB) *Server {
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t, false)}
-		if err := s.start(); err != nil {
-			lastErr = err
-			continue
+		if lastErr = s.own(); lastErr == nil {
+			return s
 		}
-		s.Addr = s.addr()
-		s.Client = redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-		t.Cleanup(func() {
-			_ = s.Client.Close()
-			s.Stop()
-		})
-		return s
 	}
 	t.Fatalf("redistest: cannot start redis-server: %v", lastErr)
+	return nil
+}
+
+// own starts s and, once it answers, gives it its address and client, both
+// released at the test's cleanup.
+func (s *Server) own() error {
+	if err := s.start(); err != nil {
+		return err
+	}
+	s.Addr = s.addr()
+	s.Client = redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	s.t.Cleanup(func() {
+		_ = s.Client.Close()
+		s.Stop()
+	})
 	return nil
 }
 
@@ -90,6 +99,14 @@ func (s *Server) Stop() {
 	_ = s.proc.Kill()
 	<-s.exited
 	s.proc = nil
+}
+
+// Running reports whether the server runs (it was not stopped, or was
+// restarted since).
+func (s *Server) Running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc != nil
 }
 
 // Restart starts the server again on the same port, empty (persistence is off), and
@@ -119,12 +136,15 @@ func (s *Server) start() error {
 		"--protected-mode", "no",
 		"--loglevel", "warning",
 		"--logfile", "",
+		// A replica's full sync starts at once, not after the default 5 s
+		// wait for more replicas.
+		"--repl-diskless-sync-delay", "0",
 	}
 	if s.cluster {
 		args = append(args,
 			"--cluster-enabled", "yes",
 			"--cluster-config-file", "nodes.conf",
-			"--cluster-node-timeout", "2000",
+			"--cluster-node-timeout", strconv.FormatInt(s.nodeTimeout.Milliseconds(), 10),
 		)
 	}
 	args = append(args, s.extra...)

@@ -122,3 +122,34 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("replica has %q", v)
 	}
 }
+
+// A cluster with replicas fails over by itself: a master stopped, its replica
+// serves its slots a few node timeouts later, and the old master restarted
+// rejoins as a replica of the new one.
+func TestClusterReplicasFailover(t *testing.T) {
+	c := redistest.StartClusterConfig(t, redistest.ClusterConfig{Replicas: 1, NodeTimeout: time.Second})
+	ctx := context.Background()
+	if len(c.Nodes) != 3 || len(c.Replicas) != 3 {
+		t.Fatalf("got %d masters and %d replicas, want 3 and 3", len(c.Nodes), len(c.Replicas))
+	}
+	const key = "failover-key"
+	if err := c.Client.Set(ctx, key, "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	old := c.MasterOf(ctx, key)
+	if old == nil {
+		t.Fatal("no master for the key")
+	}
+	start := time.Now()
+	old.Stop()
+	promoted := c.WaitServed(t, key, old, 20*time.Second)
+	t.Logf("slot served by the promoted replica %s %v after the stop", promoted.Addr, time.Since(start).Round(100*time.Millisecond))
+	old.Restart()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(old.Client.Info(ctx, "replication").Val(), "master_link_status:up") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted master did not rejoin as a replica: %s", old.Client.Info(ctx, "replication").Val())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

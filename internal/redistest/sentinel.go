@@ -17,12 +17,17 @@ import (
 // SentinelMaster is the master name the sentinel monitors.
 const SentinelMaster = "mymaster"
 
-// Sentinel is a master, one replica and one sentinel (redis-server --sentinel,
-// quorum 1, down after 1 s) owned by a test.
+// Sentinel is a master, one replica or more and one sentinel (redis-server
+// --sentinel, quorum 1, down after 1 s) owned by a test.
 type Sentinel struct {
 	// Master and Replica are the data servers; Master.Stop is an outage the
-	// sentinel answers by promoting Replica.
+	// sentinel answers by promoting a replica (Replica, when it is the only
+	// one).
 	Master, Replica *Server
+	// Replicas are all the replicas as started; Replicas[0] is Replica. With
+	// two, a failover leaves the promoted master with a replica: the sentinel
+	// points the other one at it.
+	Replicas []*Server
 	// Addr is the sentinel's host:port.
 	Addr string
 	// Client is a FailoverClient on DB 0 through the sentinel, closed at
@@ -35,16 +40,26 @@ type Sentinel struct {
 // knows both.
 func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
+	return StartSentinelReplicas(t, 1)
+}
+
+// StartSentinelReplicas is StartSentinel with n replicas (1 or 2).
+func StartSentinelReplicas(t testing.TB, n int) *Sentinel {
+	t.Helper()
+	if n < 1 || n > 2 {
+		t.Fatalf("redistest: %d replicas; 1 or 2 are supported", n)
+	}
 	master := Start(t)
 	bin := lookPath(t)
-	replica := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t, false),
-		extra: []string{"--replicaof", "127.0.0.1", strconv.Itoa(master.port)}}
-	if err := replica.start(); err != nil {
-		t.Fatalf("redistest: replica: %v", err)
+	var replicas []*Server
+	for range n {
+		replica := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t, false),
+			extra: []string{"--replicaof", "127.0.0.1", strconv.Itoa(master.port)}}
+		if err := replica.own(); err != nil {
+			t.Fatalf("redistest: replica: %v", err)
+		}
+		replicas = append(replicas, replica)
 	}
-	replica.Addr = replica.addr()
-	replica.Client = redis.NewClient(&redis.Options{Addr: replica.Addr, MaxRetries: -1})
-	t.Cleanup(func() { _ = replica.Client.Close(); replica.Stop() })
 
 	dir := t.TempDir()
 	port := freePort(t, false)
@@ -73,17 +88,22 @@ func StartSentinel(t testing.TB) *Sentinel {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
-		info := replica.Client.Info(ctx, "replication").Val()
-		replicas, _ := sc.Replicas(ctx, SentinelMaster).Result()
-		if strings.Contains(info, "master_link_status:up") && len(replicas) > 0 {
+		synced := 0
+		for _, r := range replicas {
+			if strings.Contains(r.Client.Info(ctx, "replication").Val(), "master_link_status:up") {
+				synced++
+			}
+		}
+		known, _ := sc.Replicas(ctx, SentinelMaster).Result()
+		if synced == n && len(known) == n {
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("redistest: sentinel set not ready: %s", info)
+			t.Fatalf("redistest: sentinel set not ready: %d of %d replicas in sync, %d known", synced, n, len(known))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	client := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: SentinelMaster, SentinelAddrs: []string{addr}, MaxRetries: -1})
 	t.Cleanup(func() { _ = client.Close() })
-	return &Sentinel{Master: master, Replica: replica, Addr: addr, Client: client}
+	return &Sentinel{Master: master, Replica: replicas[0], Replicas: replicas, Addr: addr, Client: client}
 }

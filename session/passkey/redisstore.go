@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/internal/redisx"
 )
 
 // DefaultRedisPrefix prefixes RedisStore's keys.
@@ -21,6 +22,7 @@ type RedisStore struct {
 	client redis.UniversalClient
 	prefix string
 	cas    *redis.Script // replaces KEYS[1] by ARGV[2] only if it still holds ARGV[1]
+	reload *redisx.Reloader
 }
 
 // NewRedisStore returns a RedisStore on client with keys under prefix
@@ -29,12 +31,15 @@ func NewRedisStore(client redis.UniversalClient, prefix string) *RedisStore {
 	if prefix == "" {
 		prefix = DefaultRedisPrefix
 	}
-	return &RedisStore{client: client, prefix: prefix, cas: redis.NewScript(
+	return &RedisStore{client: client, prefix: prefix, reload: redisx.NewReloader(client, nil), cas: redis.NewScript(
 		`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`)}
 }
 
-func unavailable(err error) error {
-	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+// unavailable wraps the error of a command in ErrUnavailable, once the
+// Reloader saw it (on a cluster client, a connection error reloads the slot
+// map).
+func (s *RedisStore) unavailable(ctx context.Context, err error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, s.reload.Check(ctx, err))
 }
 
 func (s *RedisStore) userKey(id string) string { return s.prefix + "user." + id }
@@ -48,7 +53,7 @@ func (s *RedisStore) AddUser(ctx context.Context, u User) error {
 	}
 	ok, err := s.client.SetNX(ctx, s.prefix+"name."+u.Name, u.ID, 0).Result()
 	if err != nil {
-		return unavailable(err)
+		return s.unavailable(ctx, err)
 	}
 	if !ok {
 		return fmt.Errorf("%w: user name %s", ErrDuplicate, quote(u.Name))
@@ -60,7 +65,7 @@ func (s *RedisStore) AddUser(ctx context.Context, u User) error {
 	}
 	ok, err = s.client.SetNX(ctx, s.userKey(u.ID), rec, 0).Result()
 	if err != nil {
-		return unavailable(err)
+		return s.unavailable(ctx, err)
 	}
 	if !ok {
 		return fmt.Errorf("%w: user id %s", ErrDuplicate, quote(u.ID))
@@ -71,7 +76,7 @@ func (s *RedisStore) AddUser(ctx context.Context, u User) error {
 func (s *RedisStore) claimCredential(ctx context.Context, userID string, id []byte) error {
 	ok, err := s.client.SetNX(ctx, s.prefix+"cred."+credKey(id), userID, 0).Result()
 	if err != nil {
-		return unavailable(err)
+		return s.unavailable(ctx, err)
 	}
 	if !ok {
 		return fmt.Errorf("%w: credential", ErrDuplicate)
@@ -86,7 +91,7 @@ func (s *RedisStore) load(ctx context.Context, id string) (*User, []byte, error)
 	key := s.userKey(id)
 	n, err := s.client.StrLen(ctx, key).Result()
 	if err != nil {
-		return nil, nil, unavailable(err)
+		return nil, nil, s.unavailable(ctx, err)
 	}
 	if n > MaxRecordSize {
 		return nil, nil, fmt.Errorf("%w: user record of %d bytes", ErrFormat, n)
@@ -96,7 +101,7 @@ func (s *RedisStore) load(ctx context.Context, id string) (*User, []byte, error)
 		return nil, nil, fmt.Errorf("%w: %s", ErrUnknownUser, quote(id))
 	}
 	if err != nil {
-		return nil, nil, unavailable(err)
+		return nil, nil, s.unavailable(ctx, err)
 	}
 	u, err := decodeUser(raw)
 	if err != nil {
@@ -121,7 +126,7 @@ func (s *RedisStore) UserByName(ctx context.Context, name string) (*User, error)
 		return nil, fmt.Errorf("%w: %s", ErrUnknownUser, quote(name))
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, s.unavailable(ctx, err)
 	}
 	u, err := s.UserByID(ctx, id)
 	if err != nil {
@@ -158,7 +163,7 @@ func (s *RedisStore) modify(ctx context.Context, userID string, f func(u *User) 
 		}
 		n, err := s.cas.Run(ctx, s.client, []string{s.userKey(userID)}, raw, rec).Int()
 		if err != nil {
-			return unavailable(err)
+			return s.unavailable(ctx, err)
 		}
 		if n == 1 {
 			return nil

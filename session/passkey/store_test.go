@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/sesame-go/sesame/internal/redistest"
 )
 
@@ -121,4 +122,17 @@ func TestRedisCeremony(t *testing.T) {
 	if st, _ := h.loginWith(h.client(), a, ""); st != 401 {
 		t.Fatalf("clone: %d", st)
 	}
+}
+
+// On a cluster client, the store's connection errors get the client to
+// reload its slot map (a failover's promoted replica is then reached within
+// seconds).
+func TestRedisStoreClusterReload(t *testing.T) {
+	ctx := context.Background()
+	build := func(c redis.UniversalClient) (*RedisStore, error) { return NewRedisStore(c, ""), nil }
+	redistest.CheckReloads(t, ErrUnavailable, build, map[string]func(*RedisStore) error{
+		"UserByID":   func(s *RedisStore) error { _, err := s.UserByID(ctx, "z2i3Xjx"); return err },
+		"UserByName": func(s *RedisStore) error { _, err := s.UserByName(ctx, "alice"); return err },
+		"AddUser":    func(s *RedisStore) error { return s.AddUser(ctx, User{ID: "z2i3Xjx", Name: "alice"}) },
+	})
 }
