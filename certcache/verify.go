@@ -40,9 +40,9 @@ func (c *Chain) verify(roots *x509.CertPool, now time.Time) (*x509.Certificate, 
 	if err != nil {
 		var invalid x509.CertificateInvalidError
 		if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
-			return nil, fmt.Errorf("%w: %v", ErrExpired, err)
+			return nil, fmt.Errorf("%w: %w", ErrExpired, err)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrChain, err)
+		return nil, fmt.Errorf("%w: %w", ErrChain, err)
 	}
 	err = fmt.Errorf("%w: no path through the chain in its order", ErrChain)
 	for _, path := range paths {
