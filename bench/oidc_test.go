@@ -77,7 +77,7 @@ func noFollow() *http.Client {
 
 func sesameLogin(b *testing.B, fake *oidctest.Server) func(context.Context) (string, error) {
 	client, err := oidc.New(oidc.Config{
-		Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+		Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: benchRedirect, InsecureAllowHTTP: true,
 		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 	})

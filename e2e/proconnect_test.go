@@ -39,7 +39,7 @@ func proconnectApp(t *testing.T) (appURL string, fake *oidctest.Server) {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	client, err := oidc.New(oidc.Config{
-		Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+		Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: srv.URL + "/auth/callback", PostLogoutRedirectURL: srv.URL + "/auth/logged-out",
 		HTTPClient: fake.Client(),
 	})

@@ -59,7 +59,7 @@ func TestNewConfig(t *testing.T) {
 func newClient(t *testing.T, fake *oidctest.Server, tune func(*oidc.Config)) (*oidc.Client, *clock) {
 	t.Helper()
 	clk := &clock{t: time.Now()}
-	cfg := oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	cfg := oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: "https://app.example/callback", PostLogoutRedirectURL: "https://app.example/bye",
 		HTTPClient: fake.Client(), InsecureAllowHTTP: true, Now: clk.Now}
 	if tune != nil {

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"crypto"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,7 +12,8 @@ import (
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
-// Host is a ProConnect deployment; its issuer is https://<host>/api/v2.
+// Host is a ProConnect deployment; its issuer is https://<host>/api/v2. Setting
+// Config.Host selects the ProConnect preset (see Config.ProConnect).
 type Host string
 
 // The ProConnect deployments.
@@ -29,25 +31,69 @@ const (
 // Issuer returns the issuer URL of the deployment.
 func (h Host) Issuer() string { return "https://" + string(h) + "/api/v2" }
 
+// hosts are the ProConnect deployments, whose issuers select the preset.
+func hosts() []Host { return []Host{Integration, Production, IntegrationRIE, ProductionRIE} }
+
 // The default scopes asked for when Config.Scopes is empty.
-func defaultScopes() []string {
-	return []string{"openid", "email", "given_name", "usual_name", "uid", "siret"}
+func defaultScopes(proconnect bool) []string {
+	if proconnect {
+		return []string{"openid", "email", "given_name", "usual_name", "uid", "siret"}
+	}
+	return []string{"openid"}
 }
 
 // Config configures a Client. The zero value of every optional field is the secure
 // default stated beside it.
+//
+// Two presets: a generic OpenID Provider (any OpenID Certified provider:
+// Keycloak, Auth0, Entra, Google, Ory, …) named by Issuer, and ProConnect,
+// selected by Host or ProConnect, which keeps every ProConnect rule
+// (client_secret_post, signed userinfo, ProConnect's scopes, endpoints on the
+// issuer's host).
 type Config struct {
-	// Issuer is the issuer URL, e.g. "https://fca.integ01.dev-agentconnect.fr/api/v2".
+	// Issuer is the issuer URL exactly as the provider's discovery document
+	// spells it, e.g. "https://sso.example.com/realms/staff" or
+	// "https://accounts.example.com/" (a trailing / is removed before
+	// /.well-known/openid-configuration is appended, OpenID Connect Discovery
+	// §4, and the document's issuer must then equal Issuer exactly, §4.3).
 	// Set exactly one of Issuer and Host.
 	Issuer string
-	// Host selects a ProConnect deployment (Integration, Production, …).
+	// Host selects a ProConnect deployment (Integration, Production, …) and the
+	// ProConnect preset.
 	Host Host
+	// ProConnect applies the ProConnect preset to Issuer (a fake ProConnect,
+	// or a deployment not among the Host constants): client_secret_post by
+	// default, userinfo required signed, ProConnect's default scopes, every
+	// endpoint on the issuer's host. Implied by Host, and by an Issuer equal to
+	// a Host constant's. Default false: a generic provider.
+	ProConnect bool
 
 	// ClientID is the client identifier given at registration. Required.
 	ClientID string
-	// ClientSecret is the secret given at registration, sent with
-	// client_secret_post, never in an Authorization header. Required.
+	// ClientSecret is the secret given at registration. Required by
+	// client_secret_basic, client_secret_post and client_secret_jwt (32 bytes
+	// or more for client_secret_jwt, its HS256 key); refused with
+	// private_key_jwt and none, so that a secret is never held in vain.
 	ClientSecret string
+
+	// AuthMethod is the token endpoint authentication method of the client's
+	// registration (token_endpoint_auth_method), used at the token and PAR
+	// endpoints. Default: client_secret_basic, the OpenID Connect default for
+	// a confidential client; client_secret_post under the ProConnect preset.
+	// AuthNone is a public client (no secret, PKCE required).
+	AuthMethod AuthMethod
+	// PrivateKey signs the client assertions of private_key_jwt (RFC 7523):
+	// an RSA key of 2048 bits or more, an ECDSA P-256, P-384 or P-521 key, or
+	// an Ed25519 key, possibly held by an HSM or a KMS. Required by
+	// private_key_jwt, refused with any other method.
+	PrivateKey crypto.Signer
+	// PrivateKeyID is the kid of PrivateKey's public key in the JWKS
+	// registered with the provider. Required with PrivateKey.
+	PrivateKeyID string
+	// PrivateKeyAlgorithm is the assertions' alg; default by key: RS256 for
+	// RSA, ES256, ES384 or ES512 by curve, EdDSA for Ed25519. PS256, PS384,
+	// PS512, RS384 and RS512 may be chosen for an RSA key.
+	PrivateKeyAlgorithm string
 
 	// RedirectURL is the registered callback URL (REDIRECT_URI).
 	RedirectURL string
@@ -55,8 +101,9 @@ type Config struct {
 	// for LogoutURL.
 	PostLogoutRedirectURL string
 
-	// Scopes to ask for; default openid email given_name usual_name uid siret.
-	// openid is added when missing.
+	// Scopes to ask for; default openid alone (the least disclosure) for a
+	// generic provider, openid email given_name usual_name uid siret under
+	// the ProConnect preset. openid is added when missing.
 	Scopes []string
 
 	// ACR lists the acr values required of every login (e.g. "eidas1"). When set,
@@ -69,11 +116,20 @@ type Config struct {
 	// accepted only when listed here, and then cannot be mixed with others.
 	Algorithms []string
 
-	// InsecureUnsignedUserInfo accepts userinfo as plain JSON (a client registered
-	// without a userinfo signing algorithm). Default: userinfo must be a signed JWT.
+	// SignedUserInfo requires userinfo as a signed JWT, for a client
+	// registered with userinfo_signed_response_alg: plain JSON is then refused.
+	// Default for a generic provider: userinfo is read by its content type,
+	// JSON over TLS or a verified JWT. Always on under the ProConnect preset.
+	SignedUserInfo bool
+
+	// InsecureUnsignedUserInfo accepts userinfo as plain JSON under the
+	// ProConnect preset (a client registered without a userinfo signing
+	// algorithm). Default: ProConnect userinfo must be a signed JWT. Refused
+	// together with SignedUserInfo.
 	InsecureUnsignedUserInfo bool
 
-	// InsecureDisablePKCE turns PKCE (S256) off. Default: on.
+	// InsecureDisablePKCE turns PKCE (S256) off. Default: on. Refused with
+	// AuthNone: a public client always uses PKCE.
 	InsecureDisablePKCE bool
 
 	// InsecureAllowHTTP accepts an http issuer and http endpoints, for local
@@ -128,6 +184,9 @@ func (cfg Config) normalize() (Config, error) {
 	if cfg.Host != "" {
 		cfg.Issuer = cfg.Host.Issuer()
 	}
+	for _, h := range hosts() {
+		cfg.ProConnect = cfg.ProConnect || cfg.Issuer == h.Issuer()
+	}
 	iss, err := url.Parse(cfg.Issuer)
 	if err != nil || iss.Host == "" || iss.RawQuery != "" || iss.Fragment != "" {
 		return cfg, fmt.Errorf("%w: issuer %q is not an absolute URL", ErrConfig, cfg.Issuer)
@@ -135,8 +194,17 @@ func (cfg Config) normalize() (Config, error) {
 	if iss.Scheme != "https" && !(cfg.InsecureAllowHTTP && iss.Scheme == "http") {
 		return cfg, fmt.Errorf("%w: issuer %q is not https", ErrConfig, cfg.Issuer)
 	}
-	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return cfg, fmt.Errorf("%w: ClientID and ClientSecret are required", ErrConfig)
+	if cfg.ClientID == "" {
+		return cfg, fmt.Errorf("%w: ClientID is required", ErrConfig)
+	}
+	if err := cfg.normalizeAuth(); err != nil {
+		return cfg, err
+	}
+	if cfg.SignedUserInfo && cfg.InsecureUnsignedUserInfo {
+		return cfg, fmt.Errorf("%w: SignedUserInfo and InsecureUnsignedUserInfo contradict each other", ErrConfig)
+	}
+	if cfg.ProConnect && !cfg.InsecureUnsignedUserInfo {
+		cfg.SignedUserInfo = true
 	}
 	if u, err := url.Parse(cfg.RedirectURL); err != nil || !u.IsAbs() {
 		return cfg, fmt.Errorf("%w: RedirectURL %q is not an absolute URL", ErrConfig, cfg.RedirectURL)
@@ -146,7 +214,7 @@ func (cfg Config) normalize() (Config, error) {
 			return cfg, fmt.Errorf("%w: PostLogoutRedirectURL %q is not an absolute URL", ErrConfig, cfg.PostLogoutRedirectURL)
 		}
 	}
-	cfg.Scopes = normalizeScopes(cfg.Scopes)
+	cfg.Scopes = normalizeScopes(cfg.Scopes, cfg.ProConnect)
 	if err := checkAlgorithms(cfg.Algorithms); err != nil {
 		return cfg, err
 	}
@@ -177,9 +245,9 @@ func (cfg Config) normalize() (Config, error) {
 
 // normalizeScopes returns scopes (or the defaults) with openid first and no
 // duplicates.
-func normalizeScopes(scopes []string) []string {
+func normalizeScopes(scopes []string, proconnect bool) []string {
 	if len(scopes) == 0 {
-		return defaultScopes()
+		return defaultScopes(proconnect)
 	}
 	out := []string{"openid"}
 	for _, s := range scopes {

@@ -16,7 +16,7 @@ import (
 // against fake, counting OnLogout calls.
 func newLogoutHandlers(t *testing.T, fake *oidctest.Server, trusted []string) (*oidc.Handlers, *atomic.Int32) {
 	t.Helper()
-	c, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	c, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: "https://app.example/callback", PostLogoutRedirectURL: "https://app.example/logged-out",
 		HTTPClient: fake.Client(), InsecureAllowHTTP: strings.HasPrefix(fake.URL, "http:")})
 	if err != nil {
@@ -91,7 +91,7 @@ func TestLogoutRule(t *testing.T) {
 // spelled as browsers send it.
 func TestHandlersTrustedOrigins(t *testing.T) {
 	fake := oidctest.Start(t, oidctest.Config{})
-	c, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	c, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: "https://app.example/callback", HTTPClient: fake.Client(), InsecureAllowHTTP: strings.HasPrefix(fake.URL, "http:")})
 	if err != nil {
 		t.Fatal(err)

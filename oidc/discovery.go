@@ -10,10 +10,17 @@ import (
 	"github.com/sesame-go/sesame/internal/remote"
 )
 
-// Metadata is the part of ProConnect's discovery document
-// (/api/v2/.well-known/openid-configuration) the client uses.
+// Metadata is the part of the provider's discovery document (OpenID Connect
+// Discovery §3, at the issuer + /.well-known/openid-configuration) the client
+// uses.
 //
-// Every endpoint is checked to be an absolute https URL on the issuer's host.
+// Every endpoint is checked to be an absolute https URL without user info or
+// fragment; under the ProConnect preset every endpoint is required and must be
+// on the issuer's host. A generic provider may serve its endpoints from other
+// hosts (Google, Entra do): the document comes over TLS from the configured
+// issuer, which names them. authorization_endpoint, token_endpoint and jwks_uri
+// are required of a generic provider; userinfo_endpoint, end_session_endpoint
+// and pushed_authorization_request_endpoint are optional.
 type Metadata struct {
 	// Issuer must equal the configured issuer exactly (else ErrIssuerMismatch).
 	Issuer string `json:"issuer"`
@@ -27,6 +34,12 @@ type Metadata struct {
 	JWKSURI string `json:"jwks_uri"`
 	// EndSessionEndpoint is where LogoutURL sends the browser.
 	EndSessionEndpoint string `json:"end_session_endpoint"`
+	// PushedAuthorizationRequestEndpoint receives pushed authorization
+	// requests (RFC 9126); "" when the provider has none.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	// RequirePushedAuthorizationRequests says the provider accepts
+	// authorization requests only through PAR (RFC 9126 §5).
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests,omitempty"`
 	// ScopesSupported lists the scopes the provider knows (informative).
 	ScopesSupported []string `json:"scopes_supported,omitempty"`
 	// ClaimsSupported lists the claims the provider can return (informative).
@@ -40,7 +53,7 @@ type Metadata struct {
 	// (informative).
 	UserInfoSigningAlgValuesSupported []string `json:"userinfo_signing_alg_values_supported,omitempty"`
 	// TokenEndpointAuthMethodsSupported lists the client authentication
-	// methods (Sesame uses client_secret_post).
+	// methods (informative: Config.AuthMethod decides).
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	// CodeChallengeMethodsSupported lists the PKCE methods (Sesame sends S256).
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported,omitempty"`
@@ -68,7 +81,7 @@ const (
 func newDiscovery(cfg *Config) (*remote.Cache[*Metadata], error) {
 	u := strings.TrimSuffix(cfg.Issuer, "/") + "/.well-known/openid-configuration"
 	return remote.New(u, func(body []byte) (*Metadata, error) {
-		md, err := parseMetadata(body, cfg.Issuer, cfg.InsecureAllowHTTP)
+		md, err := parseMetadata(body, cfg.Issuer, cfg.InsecureAllowHTTP, cfg.ProConnect)
 		if err == nil {
 			cfg.Logger.Debug("oidc: discovery fetched", "issuer", md.Issuer)
 		}
@@ -91,8 +104,9 @@ func newDiscovery(cfg *Config) (*remote.Cache[*Metadata], error) {
 	})
 }
 
-// parseMetadata decodes a discovery document and checks its issuer and endpoints.
-func parseMetadata(body []byte, issuer string, allowHTTP bool) (*Metadata, error) {
+// parseMetadata decodes a discovery document and checks its issuer and
+// endpoints; proconnect requires every endpoint, on the issuer's host.
+func parseMetadata(body []byte, issuer string, allowHTTP, proconnect bool) (*Metadata, error) {
 	var md Metadata
 	if err := json.Unmarshal(body, &md); err != nil {
 		return nil, fmt.Errorf("%w: malformed document: %w", ErrDiscovery, err)
@@ -104,24 +118,34 @@ func parseMetadata(body []byte, issuer string, allowHTTP bool) (*Metadata, error
 	if err != nil {
 		return nil, fmt.Errorf("%w: issuer %q: %w", ErrDiscovery, issuer, err)
 	}
-	endpoints := []struct{ name, value string }{
-		{"authorization_endpoint", md.AuthorizationEndpoint},
-		{"token_endpoint", md.TokenEndpoint},
-		{"userinfo_endpoint", md.UserInfoEndpoint},
-		{"jwks_uri", md.JWKSURI},
-		{"end_session_endpoint", md.EndSessionEndpoint},
+	endpoints := []struct {
+		name, value string
+		required    bool
+	}{
+		{"authorization_endpoint", md.AuthorizationEndpoint, true},
+		{"token_endpoint", md.TokenEndpoint, true},
+		{"userinfo_endpoint", md.UserInfoEndpoint, proconnect},
+		{"jwks_uri", md.JWKSURI, true},
+		{"end_session_endpoint", md.EndSessionEndpoint, proconnect},
+		{"pushed_authorization_request_endpoint", md.PushedAuthorizationRequestEndpoint, false},
 	}
 	for _, e := range endpoints {
-		if err := checkEndpoint(e.name, e.value, iss, allowHTTP); err != nil {
+		if e.value == "" && !e.required {
+			continue
+		}
+		if err := checkEndpoint(e.name, e.value, iss, allowHTTP, proconnect); err != nil {
 			return nil, err
 		}
+	}
+	if md.RequirePushedAuthorizationRequests && md.PushedAuthorizationRequestEndpoint == "" {
+		return nil, fmt.Errorf("%w: PAR required but pushed_authorization_request_endpoint is missing", ErrDiscovery)
 	}
 	return &md, nil
 }
 
-// checkEndpoint requires an absolute URL with the issuer's scheme and host, and no
-// user info or fragment.
-func checkEndpoint(name, value string, iss *url.URL, allowHTTP bool) error {
+// checkEndpoint requires an absolute URL with the issuer's scheme (https unless
+// allowHTTP), no user info or fragment, and, when sameHost, the issuer's host.
+func checkEndpoint(name, value string, iss *url.URL, allowHTTP, sameHost bool) error {
 	if value == "" {
 		return fmt.Errorf("%w: %s is missing", ErrDiscovery, name)
 	}
@@ -132,7 +156,7 @@ func checkEndpoint(name, value string, iss *url.URL, allowHTTP bool) error {
 	if u.Scheme != "https" && !(allowHTTP && u.Scheme == "http") {
 		return fmt.Errorf("%w: %s %q is not https", ErrEndpoint, name, value)
 	}
-	if u.Scheme != iss.Scheme || !strings.EqualFold(u.Host, iss.Host) || u.User != nil || u.Fragment != "" {
+	if u.Scheme != iss.Scheme || u.Host == "" || (sameHost && !strings.EqualFold(u.Host, iss.Host)) || u.User != nil || u.Fragment != "" {
 		return fmt.Errorf("%w: %s %q is not on %s", ErrEndpoint, name, value, iss.Host)
 	}
 	return nil

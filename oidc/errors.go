@@ -23,9 +23,14 @@ var (
 	ErrIssuerMismatch = errors.New("oidc: discovery issuer differs from the configured issuer")
 
 	// ErrEndpoint is returned when an endpoint of the discovery document is not an
-	// absolute https URL on the issuer's host (http is refused unless
-	// Config.InsecureAllowHTTP is set).
+	// absolute https URL (on the issuer's host under the ProConnect preset; http
+	// is refused unless Config.InsecureAllowHTTP is set).
 	ErrEndpoint = errors.New("oidc: endpoint not on the issuer's host")
+
+	// ErrUnsupported is returned when the provider does not offer what was
+	// asked: LogoutURL without an end_session_endpoint, UserInfo without a
+	// userinfo_endpoint, WithPAR without a pushed_authorization_request_endpoint.
+	ErrUnsupported = errors.New("oidc: the provider does not offer this")
 
 	// ErrTooLarge is returned when a response body from the provider exceeds its
 	// size limit.
@@ -61,7 +66,7 @@ var (
 
 	// ErrUserInfo is returned when the userinfo endpoint refuses the access token
 	// or answers with a malformed body or an unexpected content type (such as
-	// plain JSON when a signed JWT is expected).
+	// plain JSON when Config.SignedUserInfo asks for a signed JWT).
 	ErrUserInfo = errors.New("oidc: invalid userinfo response")
 
 	// ErrSubject is returned when the userinfo sub differs from the ID token's.

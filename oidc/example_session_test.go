@@ -23,7 +23,7 @@ func ExampleNewHandlers_session() {
 	app := httptest.NewServer(nil)
 	defer app.Close()
 
-	client, _ := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	client, _ := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: app.URL + "/auth/callback", PostLogoutRedirectURL: app.URL + "/auth/logged-out",
 		InsecureAllowHTTP: true}) // the fake and the app run over plain http here
 	sessions, _ := session.NewManager(session.NewMemoryStore(nil), session.Config{InsecureCookie: true})

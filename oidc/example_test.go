@@ -19,7 +19,7 @@ func Example() {
 	}
 	defer fake.Close()
 	client, err := oidc.New(oidc.Config{
-		Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+		Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: "https://app.example/callback", InsecureAllowHTTP: true,
 		Scopes: []string{"email", "usual_name", "siret", "chorusdt"},
 	})
@@ -53,7 +53,7 @@ func Example() {
 func ExampleClient_AuthURL() {
 	fake, _ := oidctest.New(oidctest.Config{})
 	defer fake.Close()
-	client, _ := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: "id", ClientSecret: "secret",
+	client, _ := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: "id", ClientSecret: "secret",
 		RedirectURL: "https://app.example/callback", InsecureAllowHTTP: true})
 	u, _, err := client.AuthURL(context.Background(), oidc.WithPrompt(oidc.PromptNone), oidc.WithSIRETHint("34329377500037"))
 	if err != nil {

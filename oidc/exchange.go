@@ -16,7 +16,10 @@ type Tokens struct {
 	AccessToken string `json:"access_token"`
 	// TokenType is "Bearer".
 	TokenType string `json:"token_type"`
-	// RefreshToken, always issued by ProConnect, obtains new tokens with Refresh.
+	// RefreshToken obtains new tokens with Refresh (always issued by
+	// ProConnect; other providers may need the offline_access scope). After a
+	// Refresh it is the provider's new refresh token when it rotated it, the
+	// old one otherwise.
 	RefreshToken string `json:"refresh_token,omitempty"`
 	// UnverifiedIDToken is the raw id_token as the token endpoint sent it.
 	// Exchange does not verify it (call VerifyIDToken); Complete and Refresh do,
@@ -46,7 +49,7 @@ type tokenResponse struct {
 }
 
 // Exchange trades an authorization code (and the flow's PKCE verifier, empty when
-// PKCE is off) for tokens, authenticating with client_secret_post. The ID token is
+// PKCE is off) for tokens, authenticating with Config.AuthMethod. The ID token is
 // not verified here: call VerifyIDToken (the Callback handler does both).
 func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Tokens, error) {
 	if code == "" || len(code) > maxParamLen {
@@ -94,15 +97,18 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string, original *IDT
 	return t, nil
 }
 
-// token posts form (plus client_secret_post credentials) to the token endpoint.
+// token posts form, with the client's credentials (Config.AuthMethod), to the
+// token endpoint.
 func (c *Client) token(ctx context.Context, form url.Values) (*Tokens, error) {
 	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	form.Set("client_id", c.cfg.ClientID)
-	form.Set("client_secret", c.cfg.ClientSecret)
-	resp, err := postForm(ctx, c.post, md.TokenEndpoint, form, c.cfg.MaxBodySize)
+	header := http.Header{}
+	if err := c.authenticate(form, header, md.TokenEndpoint); err != nil {
+		return nil, err
+	}
+	resp, err := postForm(ctx, c.post, md.TokenEndpoint, form, header, c.cfg.MaxBodySize)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTokenEndpoint, err)
 	}

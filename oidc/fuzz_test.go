@@ -16,7 +16,7 @@ func FuzzParseMetadata(f *testing.F) {
 	f.Add([]byte(`{"issuer":1}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		md, err := parseMetadata(b, "https://h.example/api/v2", false)
+		md, err := parseMetadata(b, "https://h.example/api/v2", false, true)
 		if err != nil {
 			return
 		}

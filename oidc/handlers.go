@@ -183,8 +183,9 @@ func (h *Handlers) Callback() http.Handler {
 	})
 }
 
-// Logout ends the local session (OnLogout) and redirects to ProConnect's
-// end_session_endpoint. It takes a form POST only (application/x-www-form-urlencoded
+// Logout ends the local session (OnLogout) and redirects to the provider's
+// end_session_endpoint; a provider without one gets AfterLogout at once (the
+// local logout is all there is). It takes a form POST only (application/x-www-form-urlencoded
 // or multipart/form-data, what <form method="post"> sends) from the app's own
 // origin or one of TrustedOrigins, Sesame's rule for every handler that changes
 // state: a GET is refused with 405, a cross-origin POST (by Sec-Fetch-Site, or
@@ -209,6 +210,11 @@ func (h *Handlers) Logout() http.Handler {
 		}
 		hint := h.cfg.OnLogout(w, r)
 		u, f, err := h.c.LogoutURL(r.Context(), hint)
+		if errors.Is(err, ErrUnsupported) { // no RP-initiated logout: the local one is all there is
+			w.Header().Set("Cache-Control", "no-store")
+			h.cfg.AfterLogout(w, r)
+			return
+		}
 		h.redirectWithFlow(w, r, u, f, err)
 	})
 }

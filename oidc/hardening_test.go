@@ -122,7 +122,7 @@ func TestTokenRedirectNotFollowed(t *testing.T) {
 		}
 	}))
 	defer op.Close()
-	c, err := oidc.New(oidc.Config{Issuer: op.URL + "/api/v2", ClientID: "id", ClientSecret: "the-secret",
+	c, err := oidc.New(oidc.Config{Issuer: op.URL + "/api/v2", ProConnect: true, ClientID: "id", ClientSecret: "the-secret",
 		RedirectURL: "https://app.example/cb", InsecureAllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func newApp(t *testing.T, fake *oidctest.Server, tune func(*oidc.Config)) *app {
 	a.srv.StartTLS()
 	t.Cleanup(a.srv.Close)
 	cfg := oidc.Config{
-		Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+		Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: a.srv.URL + "/callback", PostLogoutRedirectURL: a.srv.URL + "/logged-out",
 		HTTPClient: fake.Client(), InsecureAllowHTTP: strings.HasPrefix(fake.URL, "http:"),
 		Now: a.clock.Now,

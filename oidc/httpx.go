@@ -37,11 +37,15 @@ func do(hc *http.Client, req *http.Request, limit int64) (*response, error) {
 	return &response{status: resp.StatusCode, contentType: strings.ToLower(ct), header: resp.Header, body: body}, nil
 }
 
-// postForm posts form to u as application/x-www-form-urlencoded.
-func postForm(ctx context.Context, hc *http.Client, u string, form url.Values, limit int64) (*response, error) {
+// postForm posts form to u as application/x-www-form-urlencoded, with the
+// header fields of header (the client's Authorization).
+func postForm(ctx context.Context, hc *http.Client, u string, form url.Values, header http.Header, limit int64) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("%w: POST %q: %w", ErrUnavailable, u, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -44,11 +45,30 @@ func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, er
 		return nil, err
 	}
 	tokens.IDToken = idt
-	agent, err := c.UserInfo(ctx, tokens.AccessToken, idt)
+	agent, err := c.loginAgent(ctx, tokens.AccessToken, idt)
 	if err != nil {
 		return nil, err
 	}
 	return &Login{Agent: agent, IDToken: idt, Tokens: tokens, ReturnTo: f.ReturnTo}, nil
+}
+
+// loginAgent fetches and checks userinfo, or, for a provider without a
+// userinfo_endpoint, reads the agent's claims from the verified ID token.
+func (c *Client) loginAgent(ctx context.Context, accessToken string, idt *IDToken) (*Agent, error) {
+	md, err := c.disc.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if md.UserInfoEndpoint != "" {
+		return c.UserInfo(ctx, accessToken, idt)
+	}
+	claims := idt.Claims()
+	agent, err := agentFrom(func(v any) error { return decodeRaw(claims, v) }, claims)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrIDToken, err)
+	}
+	agent.IDToken = idt
+	return agent, nil
 }
 
 // checkOrigin refuses a callback that belongs to another provider or client
@@ -135,4 +155,13 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// decodeRaw decodes claims (raw JSON members) into v.
+func decodeRaw(claims map[string]json.RawMessage, v any) error {
+	b, err := json.Marshal(claims)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
 }

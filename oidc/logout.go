@@ -7,8 +7,9 @@ import (
 	"net/url"
 )
 
-// LogoutURL returns the URL of ProConnect's end_session_endpoint to send the
-// browser to (ProConnect logout is a browser redirect), with id_token_hint (the
+// LogoutURL returns the URL of the provider's end_session_endpoint to send the
+// browser to (RP-initiated logout is a browser redirect; a provider without
+// one is ErrUnsupported), with id_token_hint (the
 // raw ID token of the session, recommended), client_id, a fresh state and
 // post_logout_redirect_uri; and the logout Flow to keep until ProConnect redirects
 // back, where CheckState compares the returned state. client_id is always sent:
@@ -21,6 +22,9 @@ func (c *Client) LogoutURL(ctx context.Context, idTokenHint string) (string, Flo
 	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return "", Flow{}, err
+	}
+	if md.EndSessionEndpoint == "" {
+		return "", Flow{}, fmt.Errorf("%w: no end_session_endpoint: the provider has no RP-initiated logout; end the local session only", ErrUnsupported)
 	}
 	f := Flow{State: randomString(), Logout: true, Created: c.cfg.Now().Unix(), Issuer: c.cfg.Issuer, ClientID: c.cfg.ClientID}
 	p := url.Values{

@@ -175,7 +175,7 @@ func TestMixUpTwoProviders(t *testing.T) {
 	var errs []error
 	mux := http.NewServeMux()
 	for name, fake := range map[string]*oidctest.Server{"a": fakeA, "b": fakeB} {
-		c, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+		c, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 			RedirectURL: srv.URL + "/" + name + "/callback", HTTPClient: fake.Client(), InsecureAllowHTTP: true})
 		if err != nil {
 			t.Fatal(err)

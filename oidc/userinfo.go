@@ -10,11 +10,14 @@ import (
 )
 
 // UserInfo fetches the agent's claims with the access token and checks them
-// against idToken (the verified ID token of the same login). A signed userinfo
-// (application/jwt) is verified as OpenID Connect Core 5.3.2 asks: signature
-// (registered algorithms), iss and aud; exp and iat are checked when present,
-// not required. Plain JSON is refused unless Config.InsecureUnsignedUserInfo is set. In
-// every case sub must equal the ID token's.
+// against idToken (the verified ID token of the same login). The body is read
+// by its content type. A signed userinfo (application/jwt) is verified as
+// OpenID Connect Core 5.3.2 asks: signature (registered algorithms), iss and
+// aud; exp and iat are checked when present, not required. Plain JSON
+// (application/json) is refused when Config.SignedUserInfo is set (always under
+// the ProConnect preset, unless Config.InsecureUnsignedUserInfo). In every case
+// sub must equal the ID token's. A provider without a userinfo_endpoint is
+// ErrUnsupported.
 func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDToken) (*Agent, error) {
 	if idToken == nil || idToken.Subject == "" {
 		return nil, fmt.Errorf("%w: no verified ID token to match", ErrUserInfo)
@@ -22,6 +25,9 @@ func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDTo
 	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if md.UserInfoEndpoint == "" {
+		return nil, fmt.Errorf("%w: %w: no userinfo_endpoint", ErrUserInfo, ErrUnsupported)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, md.UserInfoEndpoint, nil)
 	if err != nil {
@@ -64,7 +70,7 @@ func (c *Client) decodeUserInfo(ctx context.Context, resp *response) (*Agent, er
 		}
 		return agentFrom(tok.Decode, tok.Claims())
 	case "application/json":
-		if !c.cfg.InsecureUnsignedUserInfo {
+		if c.cfg.SignedUserInfo {
 			return nil, fmt.Errorf("%w: unsigned JSON userinfo, a signed JWT is expected", ErrUserInfo)
 		}
 		var raw map[string]json.RawMessage

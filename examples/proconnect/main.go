@@ -36,7 +36,7 @@ func main() {
 		}
 		defer fake.Close()
 		log.Printf("fake ProConnect at %s", fake.URL)
-		cfg.Issuer, cfg.ClientID, cfg.ClientSecret, cfg.InsecureAllowHTTP = fake.Issuer, fake.ClientID(), fake.ClientSecret(), true
+		cfg.Issuer, cfg.ProConnect, cfg.ClientID, cfg.ClientSecret, cfg.InsecureAllowHTTP = fake.Issuer, true, fake.ClientID(), fake.ClientSecret(), true
 	}
 	client, err := oidc.New(cfg)
 	if err != nil {

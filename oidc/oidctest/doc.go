@@ -15,7 +15,7 @@
 //
 //	fake := oidctest.Start(t, oidctest.Config{})        // or StartTLS
 //	client, _ := oidc.New(oidc.Config{
-//		Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+//		Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 //		RedirectURL: app.URL + "/callback", InsecureAllowHTTP: true,
 //	})
 //	fake.SetFaults(oidctest.Faults{WrongNonce: true}) // the next ID token is bad

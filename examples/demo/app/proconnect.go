@@ -25,7 +25,7 @@ func (a *App) proconnect(context.Context) error {
 		return err
 	}
 	a.closers = append(a.closers, fake.Close)
-	client, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	client, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: a.cfg.BaseURL + "/auth/callback", PostLogoutRedirectURL: a.cfg.BaseURL + "/auth/logged-out",
 		InsecureAllowHTTP: true, ACR: nil, Logger: a.cfg.Logger})
 	if err != nil {

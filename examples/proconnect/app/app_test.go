@@ -23,7 +23,7 @@ func TestSessionLifecycle(t *testing.T) {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	client, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	client, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ProConnect: true, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
 		RedirectURL: srv.URL + "/auth/callback", PostLogoutRedirectURL: srv.URL + "/auth/logged-out", HTTPClient: fake.Client()})
 	if err != nil {
 		t.Fatal(err)
