@@ -9,14 +9,22 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Prompt is a value of the authorize prompt parameter.
 type Prompt string
 
-// The prompt values ProConnect accepts.
+// The prompt values (OpenID Connect Core 3.1.2.1); ProConnect accepts login,
+// consent and none.
 const (
+	// PromptSelectAccount asks the provider to let the user pick an account
+	// (generic providers only).
+	PromptSelectAccount Prompt = "select_account"
 	// PromptLogin forces the agent to authenticate again.
 	PromptLogin Prompt = "login"
 	// PromptConsent asks the agent to consent again.
@@ -31,10 +39,14 @@ type AuthOption func(*authRequest) error
 
 // authRequest collects the options of one AuthURL call.
 type authRequest struct {
-	params url.Values
-	acr    []string
-	amr    bool
-	silent bool
+	params     url.Values
+	acr        []string
+	amr        bool
+	silent     bool
+	maxAge     *int64
+	par        bool
+	claims     map[string]json.RawMessage
+	proconnect bool
 }
 
 // WithPrompt sets the prompt parameter (login, consent, none).
@@ -45,8 +57,9 @@ func WithPrompt(prompts ...Prompt) AuthOption {
 		}
 		parts := make([]string, 0, len(prompts))
 		for _, p := range prompts {
-			switch p {
-			case PromptLogin, PromptConsent, PromptNone:
+			switch {
+			case p == PromptLogin, p == PromptConsent, p == PromptNone:
+			case p == PromptSelectAccount && !r.proconnect:
 			default:
 				return fmt.Errorf("%w: unknown prompt %q", ErrOption, p)
 			}
@@ -61,11 +74,20 @@ func WithPrompt(prompts ...Prompt) AuthOption {
 	}
 }
 
-// WithLoginHint pre-fills the agent's email address at ProConnect. The address
-// must be a bare addr-spec with a dotted domain: ProConnect answers anything else
-// with an error page of its own (Y000400), the agent stranded there.
+// WithLoginHint pre-fills the user's identifier at the provider (login_hint).
+// Under the ProConnect preset it must be an email address, a bare addr-spec
+// with a dotted domain: ProConnect answers anything else with an error page of
+// its own (Y000400), the agent stranded there. Elsewhere any non-empty value
+// of at most 256 bytes without control characters.
 func WithLoginHint(email string) AuthOption {
 	return func(r *authRequest) error {
+		if !r.proconnect {
+			if !plainValue(email, 256) {
+				return fmt.Errorf("%w: empty, oversized or unprintable login hint", ErrOption)
+			}
+			r.params.Set("login_hint", email)
+			return nil
+		}
 		if !isEmail(email) {
 			return fmt.Errorf("%w: login hint %q is not an email address", ErrOption, clip(email, 64))
 		}
@@ -75,8 +97,12 @@ func WithLoginHint(email string) AuthOption {
 }
 
 // WithIDPHint sends the agent straight to one identity provider (its idp_id).
+// ProConnect only: ErrOption elsewhere.
 func WithIDPHint(idpID string) AuthOption {
 	return func(r *authRequest) error {
+		if !r.proconnect {
+			return fmt.Errorf("%w: idp_hint is a ProConnect parameter", ErrOption)
+		}
 		if idpID == "" || len(idpID) > 256 {
 			return fmt.Errorf("%w: empty or oversized idp hint", ErrOption)
 		}
@@ -85,9 +111,13 @@ func WithIDPHint(idpID string) AuthOption {
 	}
 }
 
-// WithSIRETHint pre-selects an organization by its SIRET, which must be 14 digits.
+// WithSIRETHint pre-selects an organization by its SIRET, which must be 14
+// digits. ProConnect only: ErrOption elsewhere.
 func WithSIRETHint(siret string) AuthOption {
 	return func(r *authRequest) error {
+		if !r.proconnect {
+			return fmt.Errorf("%w: siret_hint is a ProConnect parameter", ErrOption)
+		}
 		if !isDigits(siret, 14) {
 			return fmt.Errorf("%w: SIRET hint %q is not 14 digits", ErrOption, siret)
 		}
@@ -120,15 +150,88 @@ func WithAMR() AuthOption {
 	return func(r *authRequest) error { r.amr = true; return nil }
 }
 
+// WithACRValues sends acr_values, the voluntary form of an acr request
+// (OpenID Connect Core 3.1.2.1): the provider may answer another level, which
+// the callback accepts (unless Config.ACR or WithACR require one). Generic
+// providers only (ProConnect deprecates acr_values: use WithACR).
+func WithACRValues(values ...string) AuthOption {
+	return func(r *authRequest) error {
+		if r.proconnect {
+			return fmt.Errorf("%w: ProConnect deprecates acr_values, use WithACR", ErrOption)
+		}
+		if len(values) == 0 {
+			return fmt.Errorf("%w: WithACRValues needs a value", ErrOption)
+		}
+		for _, v := range values {
+			if !plainValue(v, 256) || strings.Contains(v, " ") {
+				return fmt.Errorf("%w: acr value %q", ErrOption, clip(v, 64))
+			}
+		}
+		r.params.Set("acr_values", strings.Join(values, " "))
+		return nil
+	}
+}
+
+// WithMaxAge sends max_age: the provider must authenticate the user again
+// when its session is older than d (whole seconds; 0 forces a new
+// authentication), and the callback requires an ID token whose auth_time is
+// within d, with Config.Leeway (OpenID Connect Core 3.1.2.1, 3.1.3.7).
+func WithMaxAge(d time.Duration) AuthOption {
+	return func(r *authRequest) error {
+		if d < 0 {
+			return fmt.Errorf("%w: negative max_age", ErrOption)
+		}
+		secs := int64(d / time.Second)
+		r.maxAge = &secs
+		r.params.Set("max_age", strconv.FormatInt(secs, 10))
+		return nil
+	}
+}
+
+// WithClaims asks for individual claims through the claims parameter (OpenID
+// Connect Core 5.5): claims maps "id_token" or "userinfo" to the requests of
+// that member, as JSON, e.g. {"userinfo":{"email":{"essential":true}}}. The
+// acr and amr requests of WithACR and WithAMR are merged into its id_token
+// member. Asking is not requiring: the callback does not check these claims.
+func WithClaims(claims map[string]map[string]json.RawMessage) AuthOption {
+	return func(r *authRequest) error {
+		for member, reqs := range claims {
+			if member != "id_token" && member != "userinfo" {
+				return fmt.Errorf("%w: claims member %q is neither id_token nor userinfo", ErrOption, clip(member, 64))
+			}
+			b, err := json.Marshal(reqs)
+			if err != nil {
+				return fmt.Errorf("%w: claims %s: %w", ErrOption, member, err)
+			}
+			if r.claims == nil {
+				r.claims = map[string]json.RawMessage{}
+			}
+			r.claims[member] = b
+		}
+		return nil
+	}
+}
+
+// WithPAR sends this request through the provider's pushed authorization
+// request endpoint (RFC 9126) even when neither Config.UsePAR nor the
+// provider requires it; ErrUnsupported when the provider has no PAR endpoint.
+func WithPAR() AuthOption {
+	return func(r *authRequest) error { r.par = true; return nil }
+}
+
 // AuthURL returns the URL to send the agent's browser to, and the Flow to keep
 // (in a FlowStore) until the callback: fresh 256-bit state and nonce, a PKCE S256
-// verifier, and the acr values the callback must find.
+// verifier, the acr values the callback must find and the max_age sent. The
+// request is pushed first (PAR, RFC 9126, authenticated as at the token
+// endpoint) when the provider requires it (require_pushed_authorization_requests),
+// when Config.UsePAR is set or with WithPAR; the URL then carries only
+// client_id and request_uri.
 func (c *Client) AuthURL(ctx context.Context, opts ...AuthOption) (string, Flow, error) {
 	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return "", Flow{}, err
 	}
-	req := authRequest{params: url.Values{}, acr: c.cfg.ACR}
+	req := authRequest{params: url.Values{}, acr: c.cfg.ACR, proconnect: c.cfg.ProConnect, par: c.cfg.UsePAR}
 	for _, o := range opts {
 		if err := o(&req); err != nil {
 			return "", Flow{}, err
@@ -136,7 +239,7 @@ func (c *Client) AuthURL(ctx context.Context, opts ...AuthOption) (string, Flow,
 	}
 	f := Flow{
 		State: randomString(), Nonce: randomString(), ACR: req.acr, Silent: req.silent, Created: c.cfg.Now().Unix(),
-		Issuer: c.cfg.Issuer, ClientID: c.cfg.ClientID,
+		Issuer: c.cfg.Issuer, ClientID: c.cfg.ClientID, MaxAge: req.maxAge,
 	}
 	p := req.params
 	p.Set("response_type", "code")
@@ -145,7 +248,11 @@ func (c *Client) AuthURL(ctx context.Context, opts ...AuthOption) (string, Flow,
 	p.Set("scope", strings.Join(c.cfg.Scopes, " "))
 	p.Set("state", f.State)
 	p.Set("nonce", f.Nonce)
-	if claims := claimsParam(req.acr, req.amr); claims != "" {
+	claims, err := claimsParam(req.acr, req.amr, req.claims)
+	if err != nil {
+		return "", Flow{}, err
+	}
+	if claims != "" {
 		p.Set("claims", claims)
 	}
 	if !c.cfg.InsecureDisablePKCE {
@@ -153,27 +260,64 @@ func (c *Client) AuthURL(ctx context.Context, opts ...AuthOption) (string, Flow,
 		p.Set("code_challenge", pkceChallenge(f.Verifier))
 		p.Set("code_challenge_method", "S256")
 	}
+	if req.par || md.RequirePushedAuthorizationRequests {
+		u, err := c.pushRequest(ctx, md, p)
+		if err != nil {
+			return "", Flow{}, err
+		}
+		return u, f, nil
+	}
 	return withQuery(md.AuthorizationEndpoint, p), f, nil
 }
 
-// claimsParam builds {"id_token":{"acr":{"essential":true,"values":[…]},"amr":…}}.
-func claimsParam(acr []string, amr bool) string {
+// claimsParam builds {"id_token":{"acr":{"essential":true,"values":[…]},"amr":…}},
+// merged with the claims of WithClaims.
+func claimsParam(acr []string, amr bool, extra map[string]json.RawMessage) (string, error) {
 	type claim struct {
 		Essential bool     `json:"essential"`
 		Values    []string `json:"values,omitempty"`
 	}
-	idToken := map[string]claim{}
-	if len(acr) > 0 {
-		idToken["acr"] = claim{Essential: true, Values: acr}
+	members := map[string]map[string]any{}
+	for name, raw := range extra {
+		var reqs map[string]any
+		if err := json.Unmarshal(raw, &reqs); err != nil {
+			return "", fmt.Errorf("%w: claims %s: %w", ErrOption, name, err)
+		}
+		members[name] = reqs
 	}
-	if amr {
-		idToken["amr"] = claim{Essential: true}
+	if len(acr) > 0 || amr {
+		if members["id_token"] == nil {
+			members["id_token"] = map[string]any{}
+		}
+		if len(acr) > 0 {
+			members["id_token"]["acr"] = claim{Essential: true, Values: acr}
+		}
+		if amr {
+			members["id_token"]["amr"] = claim{Essential: true}
+		}
 	}
-	if len(idToken) == 0 {
-		return ""
+	if len(members) == 0 {
+		return "", nil
 	}
-	b, _ := json.Marshal(map[string]any{"id_token": idToken}) // cannot fail: strings and bools
-	return string(b)
+	b, err := json.Marshal(members)
+	if err != nil {
+		return "", fmt.Errorf("%w: claims: %w", ErrOption, err)
+	}
+	return string(b), nil
+}
+
+// plainValue reports whether s is non-empty, at most max bytes of UTF-8
+// without control characters.
+func plainValue(s string, max int) bool {
+	if s == "" || len(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // withQuery appends params to endpoint, keeping a query it may already have.

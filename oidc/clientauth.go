@@ -133,18 +133,20 @@ func assertionAlg(key crypto.Signer, alg string) (string, error) {
 // the audience of a client assertion: the token endpoint (OpenID Connect Core
 // §9), which RFC 9126 §2 requires the PAR endpoint to accept too.
 func (c *Client) authenticate(form url.Values, header http.Header, aud string) error {
-	form.Set("client_id", c.cfg.ClientID)
 	switch c.cfg.AuthMethod {
-	case ClientSecretBasic:
-		form.Del("client_id") // the header names the client; once is enough
+	case ClientSecretBasic: // the header names the client
 		header.Set("Authorization", basicAuth(c.cfg.ClientID, c.cfg.ClientSecret))
 	case ClientSecretPost:
+		form.Set("client_id", c.cfg.ClientID)
 		form.Set("client_secret", c.cfg.ClientSecret)
+	case AuthNone:
+		form.Set("client_id", c.cfg.ClientID)
 	case ClientSecretJWT, PrivateKeyJWT:
 		a, err := c.clientAssertion(aud)
 		if err != nil {
 			return err
 		}
+		form.Set("client_id", c.cfg.ClientID)
 		form.Set("client_assertion_type", assertionType)
 		form.Set("client_assertion", a)
 	}

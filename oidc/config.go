@@ -128,6 +128,12 @@ type Config struct {
 	// together with SignedUserInfo.
 	InsecureUnsignedUserInfo bool
 
+	// UsePAR sends every authorization request through the provider's pushed
+	// authorization request endpoint (RFC 9126), keeping its parameters out of
+	// the browser. Default: only when the provider requires it
+	// (require_pushed_authorization_requests).
+	UsePAR bool
+
 	// InsecureDisablePKCE turns PKCE (S256) off. Default: on. Refused with
 	// AuthNone: a public client always uses PKCE.
 	InsecureDisablePKCE bool

@@ -106,6 +106,14 @@ var (
 	// advertises RFC 9207) no iss parameter at all.
 	ErrMixUp = errors.New("oidc: response from another provider (issuer mix-up)")
 
+	// ErrPAR is returned when the pushed authorization request endpoint
+	// (RFC 9126) refuses a request or answers a malformed response.
+	ErrPAR = errors.New("oidc: pushed authorization request refused")
+
+	// ErrAuthTime is returned when a login asked for max_age and the ID token
+	// has no auth_time, or an auth_time older than max_age allows.
+	ErrAuthTime = errors.New("oidc: ID token auth_time missing or too old for max_age")
+
 	// ErrNoRefreshToken is returned by Refresh and TokenSource when no refresh
 	// token is available.
 	ErrNoRefreshToken = errors.New("oidc: no refresh token")

@@ -42,6 +42,10 @@ type Flow struct {
 	Issuer string `json:"i,omitempty"`
 	// ClientID names the client the flow was started for, likewise checked.
 	ClientID string `json:"c,omitempty"`
+	// MaxAge is the max_age sent, in seconds; nil when none was sent. The
+	// ID token must then carry an auth_time within it (OpenID Connect Core
+	// 3.1.2.1 and 3.1.3.7).
+	MaxAge *int64 `json:"m,omitempty"`
 	// Created is when the flow started, in Unix seconds.
 	Created int64 `json:"t"`
 }

@@ -27,7 +27,9 @@ type IDToken struct {
 	Expiry time.Time
 	// IssuedAt is iat.
 	IssuedAt time.Time
-	// AuthTime is auth_time; zero when absent.
+	// AuthTime is auth_time, when the user authenticated at the provider;
+	// zero when absent. Checked against max_age when the login sent one
+	// (WithMaxAge).
 	AuthTime time.Time
 	// Nonce is the login's nonce (kept from the original by a refresh).
 	Nonce string
@@ -35,7 +37,8 @@ type IDToken struct {
 	ACR string
 	// AMR lists the authentication methods; present when asked for (WithAMR).
 	AMR []string
-	// SessionID is sid, the provider's session.
+	// SessionID is sid, the provider's session ("" when absent): the key of
+	// its back-channel and front-channel logouts.
 	SessionID string
 	// AccessTokenHash is at_hash, checked against the access token.
 	AccessTokenHash string
@@ -65,6 +68,10 @@ type IDTokenCheck struct {
 	AccessToken string
 	// ACR lists the acceptable acr values; empty accepts any.
 	ACR []string
+	// MaxAge is the max_age of the authorization request in seconds (Flow.MaxAge);
+	// when set, auth_time is required and must be no older than MaxAge, with
+	// Config.Leeway (ErrAuthTime). nil: auth_time is not checked.
+	MaxAge *int64
 }
 
 // idClaims are the ID token claims beyond the registered ones.
@@ -97,7 +104,32 @@ func (c *Client) VerifyIDToken(ctx context.Context, raw string, want IDTokenChec
 	if err := checkACR(ic.ACR, want.ACR); err != nil {
 		return nil, err
 	}
+	if want.MaxAge != nil {
+		if err := c.checkAuthTime(ic.AuthTime, *want.MaxAge); err != nil {
+			return nil, err
+		}
+	}
 	return newIDToken(tok, ic, raw), nil
+}
+
+// checkAuthTime requires an auth_time no older than maxAge seconds, with the
+// leeway (OpenID Connect Core 3.1.3.7 rule 11).
+func (c *Client) checkAuthTime(authTime *float64, maxAge int64) error {
+	if authTime == nil {
+		return fmt.Errorf("%w: %w: max_age was sent and auth_time is missing", ErrIDToken, ErrAuthTime)
+	}
+	leeway := c.cfg.Leeway
+	switch {
+	case leeway == 0:
+		leeway = jwtverify.DefaultLeeway
+	case leeway < 0:
+		leeway = 0
+	}
+	at := time.Unix(int64(*authTime), 0)
+	if c.cfg.Now().After(at.Add(time.Duration(maxAge)*time.Second + leeway)) {
+		return fmt.Errorf("%w: %w: auth_time %s is older than max_age %d s", ErrIDToken, ErrAuthTime, at.UTC().Format(time.RFC3339), maxAge)
+	}
+	return nil
 }
 
 // VerifyRefreshedIDToken checks an ID token returned by a refresh (OpenID

@@ -25,6 +25,7 @@ type authRequest struct {
 	scopes      []string
 	acr         []string // essential values asked through claims or acr_values
 	amr         bool
+	maxAge      int       // max_age in seconds, -1 when absent
 	expires     time.Time // for a pending interactive login
 }
 
@@ -36,11 +37,18 @@ const sessionCookie = "fake_proconnect_session"
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	q := r.Form
-	if p := unknownParam(q); p != "" { // ProConnect answers Y000400 on its own page
+	if s.cfg.Generic {
+		var msg string
+		if q, msg = s.pushedParams(q); msg != "" {
+			http.Error(w, msg, http.StatusBadRequest)
+			return
+		}
+	}
+	if p := s.unknownParam(q); p != "" { // ProConnect answers Y000400 on its own page
 		http.Error(w, "Y000400: Bad Request Exception: unexpected parameter "+p, http.StatusBadRequest)
 		return
 	}
-	if h := q.Get("login_hint"); q.Has("login_hint") && !isEmail(h) {
+	if h := q.Get("login_hint"); !s.cfg.Generic && q.Has("login_hint") && !isEmail(h) {
 		http.Error(w, "Y000400: Bad Request Exception: login_hint must be an email address", http.StatusBadRequest)
 		return
 	}
@@ -66,7 +74,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case slices.Contains(prompts, "none") && !hasSession:
 		s.redirectError(w, r, ru, req.state, "login_required", "no session")
-	case hasSession && !slices.Contains(prompts, "login"):
+	case hasSession && !slices.Contains(prompts, "login") && req.maxAge != 0:
 		s.issueCode(w, r, req, agent)
 	case s.cfg.Interactive:
 		s.showPicker(w, req)
@@ -79,7 +87,17 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 // wrong.
 func (s *Server) parseAuthorize(q url.Values) (req *authRequest, code, desc string) {
 	req = &authRequest{redirectURI: q.Get("redirect_uri"), state: q.Get("state"), nonce: q.Get("nonce"),
-		challenge: q.Get("code_challenge"), scopes: strings.Fields(q.Get("scope"))}
+		challenge: q.Get("code_challenge"), scopes: strings.Fields(q.Get("scope")), maxAge: -1}
+	if v := q.Get("max_age"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, "invalid_request", "max_age must be a non-negative integer"
+		}
+		req.maxAge = n
+	}
+	if s.cfg.AuthMethod == "none" && req.challenge == "" {
+		return nil, "invalid_request", "a public client must use PKCE"
+	}
 	switch {
 	case q.Get("response_type") != "code":
 		return nil, "unsupported_response_type", "response_type must be code"
@@ -144,7 +162,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req *authRequ
 	s.codes[code] = &grant{req: req, agent: agent, sid: sid, authTime: now, expires: now.Add(codeTTL)}
 	s.sessions[sid] = agent
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/api/v2", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: s.cookiePath(), HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	p := url.Values{"code": {code}, "state": {req.state}}
 	s.setCallbackIss(p)
@@ -205,7 +223,7 @@ func (s *Server) showPicker(w http.ResponseWriter, req *authRequest) {
 	}
 	items := make([]item, len(s.cfg.Agents))
 	for i, a := range s.cfg.Agents {
-		href := PathInteraction + "?" + url.Values{"tx": {tx}, "agent": {strconv.Itoa(i)}}.Encode()
+		href := s.Path(PathInteraction) + "?" + url.Values{"tx": {tx}, "agent": {strconv.Itoa(i)}}.Encode()
 		items[i] = item{i, href, a.GivenName + " " + a.UsualName, a.Email}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -250,7 +268,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 		delete(s.sessions, c.Value)
 		s.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/api/v2", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: s.cookiePath(), MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil})
 	http.Redirect(w, r, appendQuery(to, url.Values{"state": {state}}), http.StatusSeeOther)
 }
 
@@ -280,14 +298,26 @@ func authorizeParams() []string {
 		"claims", "acr_values", "prompt", "login_hint", "idp_hint", "siret_hint", "code_challenge", "code_challenge_method"}
 }
 
-// unknownParam returns the first parameter of q ProConnect does not accept, or "".
-func unknownParam(q url.Values) string {
+// unknownParam returns the first parameter of q ProConnect does not accept, or
+// "" (a generic fake accepts any parameter).
+func (s *Server) unknownParam(q url.Values) string {
+	if s.cfg.Generic {
+		return ""
+	}
 	for k := range q {
 		if !slices.Contains(authorizeParams(), k) {
 			return k
 		}
 	}
 	return ""
+}
+
+// cookiePath is the path of the fake's session cookie: below the endpoints.
+func (s *Server) cookiePath() string {
+	if s.base == "" {
+		return "/"
+	}
+	return s.base
 }
 
 // registered reports whether uri is in list, or list is empty (any accepted).

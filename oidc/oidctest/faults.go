@@ -28,6 +28,8 @@ type Faults struct {
 	Subject        string // sub to put instead of the agent's
 	NoIssuedAt     bool   // iat is absent
 	AccessTokenTyp bool   // typ is at+jwt (an RFC 9068 access token)
+	OldAuthTime    bool   // auth_time is two hours ago
+	NoAuthTime     bool   // auth_time is absent
 
 	// Userinfo faults.
 	UserInfoSub         string // sub of another agent
@@ -90,7 +92,8 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
-// Count returns how many requests reached path (e.g. PathJWKS).
+// Count returns how many requests reached path (e.g. PathJWKS; for a generic
+// fake, Path(PathJWKS)).
 func (s *Server) Count(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -54,16 +54,16 @@ func (s *Server) metadata(f Faults) map[string]any {
 	if f.DiscoveryIssuer != "" {
 		iss = f.DiscoveryIssuer
 	}
-	end := s.URL + PathEndSession
+	end := s.URL + s.Path(PathEndSession)
 	if f.EndSessionEndpoint != "" {
 		end = f.EndSessionEndpoint
 	}
-	return map[string]any{
+	md := map[string]any{
 		"issuer":                                         iss,
-		"authorization_endpoint":                         s.URL + PathAuthorize,
-		"token_endpoint":                                 s.URL + PathToken,
-		"userinfo_endpoint":                              s.URL + PathUserInfo,
-		"jwks_uri":                                       s.URL + PathJWKS,
+		"authorization_endpoint":                         s.URL + s.Path(PathAuthorize),
+		"token_endpoint":                                 s.URL + s.Path(PathToken),
+		"userinfo_endpoint":                              s.URL + s.Path(PathUserInfo),
+		"jwks_uri":                                       s.URL + s.Path(PathJWKS),
 		"end_session_endpoint":                           end,
 		"scopes_supported":                               scopes(),
 		"claims_supported":                               claims,
@@ -81,6 +81,18 @@ func (s *Server) metadata(f Faults) map[string]any {
 		"prompt_values_supported":                        []string{"none", "login", "consent"},
 		"authorization_response_iss_parameter_supported": true,
 	}
+	if s.cfg.NoEndSession {
+		delete(md, "end_session_endpoint")
+	}
+	if s.cfg.Generic {
+		md["token_endpoint_auth_methods_supported"] = []string{s.cfg.AuthMethod}
+		md["scopes_supported"] = []string{"openid", "email", "profile", "offline_access"}
+		md["pushed_authorization_request_endpoint"] = s.URL + s.Path(PathPAR)
+		md["require_pushed_authorization_requests"] = s.cfg.RequirePAR
+		md["request_parameter_supported"] = false
+		md["claims_parameter_supported"] = true
+	}
+	return md
 }
 
 // discovery serves the discovery document, cacheable ten minutes.

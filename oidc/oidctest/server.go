@@ -1,21 +1,29 @@
 package oidctest
 
 import (
+	"crypto"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sesame-go/sesame/jwtverify"
 	"github.com/sesame-go/sesame/jwtverify/jwttest"
 	"github.com/sesame-go/sesame/oidc"
 )
 
-// The endpoint paths of ProConnect, below the host.
+// The endpoint paths of ProConnect, below the host. A generic fake serves the
+// same endpoints below its IssuerPath instead of /api/v2 (Server.Path maps
+// them).
 const (
+	// PathPAR is the pushed authorization request endpoint (RFC 9126) of a
+	// generic fake; ProConnect has none.
+	PathPAR         = "/api/v2/par"
 	PathDiscovery   = "/api/v2/.well-known/openid-configuration"
 	PathJWKS        = "/api/v2/jwks"
 	PathAuthorize   = "/api/v2/authorize"
@@ -34,7 +42,35 @@ const (
 // Config describes the fake's registered client and its agents. The zero value
 // is a client with the default credentials, ES256 ID tokens and userinfo, any
 // redirect URI, and the seed document's agent logging in without a page.
+//
+// With Generic set the fake is a general-purpose OpenID Provider instead of
+// ProConnect: its issuer is URL + IssuerPath, it accepts any authorization
+// parameter, authenticates the client by AuthMethod, answers userinfo as plain
+// JSON by default, and offers PAR (required with RequirePAR).
 type Config struct {
+	// Generic makes the fake a general-purpose OpenID Provider; default false:
+	// ProConnect.
+	Generic bool
+	// IssuerPath is the generic issuer's path: "" (the root, issuer
+	// http://host:port), "/" (issuer with a trailing slash), "/realms/demo", …
+	// Generic only.
+	IssuerPath string
+	// AuthMethod is the client authentication the token and PAR endpoints
+	// require: client_secret_basic (the generic default), client_secret_post
+	// (ProConnect's, its only one), client_secret_jwt, private_key_jwt or none.
+	// Any other method is refused with invalid_client; assertions are checked
+	// for iss = sub = client ID, an audience naming the issuer, token or PAR
+	// endpoint, exp, a jti seen once, and (private_key_jwt) ClientKeyID.
+	AuthMethod string
+	// ClientKey is the client's public key for private_key_jwt.
+	ClientKey crypto.PublicKey
+	// ClientKeyID is the kid the client's assertions must name.
+	ClientKeyID string
+	// RequirePAR publishes require_pushed_authorization_requests and refuses
+	// an authorization request that is not pushed. Generic only.
+	RequirePAR bool
+	// NoEndSession leaves end_session_endpoint out of the discovery document.
+	NoEndSession bool
 	// ClientID of the registered client; default DefaultClientID.
 	ClientID string
 	// ClientSecret of the registered client; default DefaultClientSecret.
@@ -46,8 +82,9 @@ type Config struct {
 	// IDTokenAlg signs ID tokens: ES256 (default, ProConnect's), RS256 or HS256
 	// (keyed by the client secret).
 	IDTokenAlg string
-	// UserInfoAlg signs userinfo the same way; default IDTokenAlg. "none" answers
-	// plain JSON (a client registered without a userinfo algorithm).
+	// UserInfoAlg signs userinfo the same way; default IDTokenAlg, "none" for
+	// a generic fake. "none" answers plain JSON (a client registered without a
+	// userinfo algorithm).
 	UserInfoAlg string
 	// Agents who can log in; default the agent of ProConnect's documentation.
 	Agents []oidc.Agent
@@ -70,12 +107,14 @@ type Config struct {
 type Server struct {
 	// URL is the base URL (http://127.0.0.1:port or https://…).
 	URL string
-	// Issuer is URL + "/api/v2".
+	// Issuer is URL + "/api/v2" (ProConnect), or URL + Config.IssuerPath.
 	Issuer string
 
-	cfg  Config
-	srv  *httptest.Server
-	keys *jwttest.Issuer
+	cfg       Config
+	srv       *httptest.Server
+	keys      *jwttest.Issuer
+	base      string              // the path the endpoints are below
+	assertion *jwtverify.Verifier // client assertions, for the *_jwt methods
 
 	mu       sync.Mutex
 	faults   Faults
@@ -87,6 +126,8 @@ type Server struct {
 	pending  map[string]*authRequest // interactive logins waiting for a pick
 	idTokens map[string]bool         // ID tokens issued, the only valid id_token_hint values
 	sessions map[string]int          // fake ProConnect session cookie → agent index
+	pushed   map[string]*pushed      // PAR request_uri → the pushed request
+	jtis     map[string]time.Time    // client assertion jti → its exp
 	requests []Request
 }
 
@@ -135,11 +176,28 @@ func start(cfg Config, listen func(http.Handler) *httptest.Server) (*Server, err
 		cfg: cfg, keys: keys, ecKid: jwttest.KidEC, rsaKid: jwttest.KidRSA,
 		codes: map[string]*grant{}, access: map[string]*grant{}, refresh: map[string]*grant{},
 		pending: map[string]*authRequest{}, sessions: map[string]int{}, idTokens: map[string]bool{},
+		pushed: map[string]*pushed{}, jtis: map[string]time.Time{}, base: "/api/v2",
+	}
+	if cfg.Generic {
+		s.base = strings.TrimSuffix(cfg.IssuerPath, "/")
 	}
 	s.srv = listen(s.routes())
 	s.URL = s.srv.URL
 	s.Issuer = s.URL + "/api/v2"
+	if cfg.Generic {
+		s.Issuer = s.URL + cfg.IssuerPath
+	}
+	if s.assertion, err = s.assertionVerifier(); err != nil {
+		s.srv.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// Path returns this server's path of a ProConnect path constant: p itself for
+// a ProConnect fake; for a generic one, p below IssuerPath instead of /api/v2.
+func (s *Server) Path(p string) string {
+	return s.base + strings.TrimPrefix(p, "/api/v2")
 }
 
 // withDefaults fills in the zero fields of cfg.
@@ -155,6 +213,21 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.UserInfoAlg == "" {
 		cfg.UserInfoAlg = cfg.IDTokenAlg
+		if cfg.Generic {
+			cfg.UserInfoAlg = "none"
+		}
+	}
+	if cfg.AuthMethod == "" {
+		cfg.AuthMethod = string(oidc.ClientSecretPost)
+		if cfg.Generic {
+			cfg.AuthMethod = string(oidc.ClientSecretBasic)
+		}
+	}
+	if !cfg.Generic && (cfg.IssuerPath != "" || cfg.RequirePAR) {
+		return cfg, fmt.Errorf("oidctest: IssuerPath and RequirePAR need Generic")
+	}
+	if cfg.IssuerPath != "" && !strings.HasPrefix(cfg.IssuerPath, "/") {
+		return cfg, fmt.Errorf("oidctest: IssuerPath %q does not start with /", cfg.IssuerPath)
 	}
 	for _, a := range []string{cfg.IDTokenAlg, cfg.UserInfoAlg} {
 		if !slices.Contains([]string{"ES256", "RS256", "HS256", "none"}, a) || cfg.IDTokenAlg == "none" {
@@ -228,7 +301,7 @@ func (s *Server) RotateKey() {
 // the Down and Delay faults.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	for path, h := range map[string]http.HandlerFunc{
+	routes := map[string]http.HandlerFunc{
 		PathDiscovery:   s.discovery,
 		PathJWKS:        s.jwks,
 		PathAuthorize:   s.authorize,
@@ -236,7 +309,12 @@ func (s *Server) routes() http.Handler {
 		PathToken:       s.token,
 		PathUserInfo:    s.userinfo,
 		PathEndSession:  s.endSession,
-	} {
+	}
+	if s.cfg.Generic {
+		routes[PathPAR] = s.par
+	}
+	for path, h := range routes {
+		path = s.Path(path)
 		mux.Handle(path, s.instrument(path, h))
 	}
 	return mux

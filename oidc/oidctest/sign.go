@@ -38,6 +38,9 @@ func (s *Server) acrFor(req *authRequest) string {
 	if len(req.acr) == 0 || slices.Contains(req.acr, s.cfg.ACR) {
 		return s.cfg.ACR
 	}
+	if s.cfg.Generic {
+		return req.acr[0] // a generic provider meets whatever level is asked
+	}
 	for _, v := range req.acr {
 		if slices.Contains(acrValues(), v) {
 			return v
@@ -80,6 +83,12 @@ func applyIDTokenFaults(c map[string]any, f Faults, now time.Time) {
 	}
 	if f.NoIssuedAt {
 		delete(c, "iat")
+	}
+	if f.OldAuthTime {
+		c["auth_time"] = now.Add(-2 * time.Hour).Unix()
+	}
+	if f.NoAuthTime {
+		delete(c, "auth_time")
 	}
 }
 

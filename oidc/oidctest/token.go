@@ -31,21 +31,17 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, "no-store", map[string]string{"error": code, "error_description": desc})
 }
 
-// token serves the token endpoint: client_secret_post only, single-use 60-second
-// codes bound to the redirect URI and the PKCE challenge, and refresh tokens.
+// token serves the token endpoint: the client authenticated by AuthMethod
+// (client_secret_post for ProConnect), single-use 60-second codes bound to the
+// redirect URI and the PKCE challenge, and rotating refresh tokens.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		oauthError(w, http.StatusMethodNotAllowed, "invalid_request", "POST only")
 		return
 	}
 	f := r.PostForm
-	if r.Header.Get("Authorization") != "" {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "only client_secret_post is accepted")
-		return
-	}
-	if f.Get("client_id") != s.cfg.ClientID ||
-		subtle.ConstantTimeCompare([]byte(f.Get("client_secret")), []byte(s.cfg.ClientSecret)) != 1 {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
+	if msg := s.authenticateClient(r); msg != "" {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", msg)
 		return
 	}
 	var g *grant
