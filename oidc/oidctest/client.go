@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/sesame-go/sesame/jwtverify"
 )
@@ -79,6 +80,10 @@ func (s *Server) authenticateClient(r *http.Request) string {
 	return s.checkAssertion(r.Context(), f)
 }
 
+// maxAssertionLife is the longest lifetime the fake accepts of a client
+// assertion (its exp from now).
+const maxAssertionLife = 5 * time.Minute
+
 // checkSecret compares the client's id and secret with the registered ones.
 func (s *Server) checkSecret(id, secret string) string {
 	if id != s.cfg.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(s.cfg.ClientSecret)) != 1 {
@@ -103,6 +108,9 @@ func (s *Server) checkAssertion(ctx context.Context, f url.Values) string {
 	}
 	if s.cfg.AuthMethod == "private_key_jwt" && tok.Header().Kid != s.cfg.ClientKeyID {
 		return "client assertion kid is not the registered key's"
+	}
+	if tok.Expiry().Sub(s.cfg.Now()) > maxAssertionLife {
+		return "client assertion lives too long"
 	}
 	jti := tok.ID()
 	if len(jti) < 22 { // 128 bits in base64url

@@ -84,6 +84,9 @@ func (s *Server) metadata(f Faults) map[string]any {
 	if s.cfg.NoEndSession {
 		delete(md, "end_session_endpoint")
 	}
+	if s.cfg.NoUserInfo {
+		delete(md, "userinfo_endpoint")
+	}
 	if s.cfg.Generic {
 		md["token_endpoint_auth_methods_supported"] = []string{s.cfg.AuthMethod}
 		md["scopes_supported"] = []string{"openid", "email", "profile", "offline_access"}

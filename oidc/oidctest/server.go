@@ -71,6 +71,9 @@ type Config struct {
 	RequirePAR bool
 	// NoEndSession leaves end_session_endpoint out of the discovery document.
 	NoEndSession bool
+	// NoUserInfo leaves userinfo_endpoint out of the discovery document (a
+	// provider whose claims are all in the ID token). Generic only.
+	NoUserInfo bool
 	// ClientID of the registered client; default DefaultClientID.
 	ClientID string
 	// ClientSecret of the registered client; default DefaultClientSecret.
@@ -223,8 +226,8 @@ func (cfg Config) withDefaults() (Config, error) {
 			cfg.AuthMethod = string(oidc.ClientSecretBasic)
 		}
 	}
-	if !cfg.Generic && (cfg.IssuerPath != "" || cfg.RequirePAR) {
-		return cfg, fmt.Errorf("oidctest: IssuerPath and RequirePAR need Generic")
+	if !cfg.Generic && (cfg.IssuerPath != "" || cfg.RequirePAR || cfg.NoUserInfo) {
+		return cfg, fmt.Errorf("oidctest: IssuerPath, RequirePAR and NoUserInfo need Generic")
 	}
 	if cfg.IssuerPath != "" && !strings.HasPrefix(cfg.IssuerPath, "/") {
 		return cfg, fmt.Errorf("oidctest: IssuerPath %q does not start with /", cfg.IssuerPath)

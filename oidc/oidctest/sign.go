@@ -24,6 +24,11 @@ func (s *Server) idToken(g *grant, access string, withNonce bool) (string, error
 	if withNonce {
 		c["nonce"] = g.req.nonce
 	}
+	if s.cfg.NoUserInfo { // the claims a userinfo would have answered
+		for k, v := range claimsOf(s.cfg.Agents[g.agent], g.req.scopes) {
+			c[k] = v
+		}
+	}
 	if g.req.amr {
 		c["amr"] = []string{"pwd"}
 	}
