@@ -2,29 +2,87 @@ package oidc
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
 func FuzzParseMetadata(f *testing.F) {
-	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://h.example/api/v2/authorize","token_endpoint":"https://h.example/api/v2/token","userinfo_endpoint":"https://h.example/api/v2/userinfo","jwks_uri":"https://h.example/api/v2/jwks","end_session_endpoint":"https://h.example/api/v2/session/end"}`))
-	f.Add([]byte(`{"issuer":"https://h.example/api/v2","end_session_endpoint":"https://evil.example/x"}`))
-	f.Add([]byte(`{"issuer":1}`))
-	f.Add([]byte(`[]`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		md, err := parseMetadata(b, "https://h.example/api/v2", false, true)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://h.example/api/v2/authorize","token_endpoint":"https://h.example/api/v2/token","userinfo_endpoint":"https://h.example/api/v2/userinfo","jwks_uri":"https://h.example/api/v2/jwks","end_session_endpoint":"https://h.example/api/v2/session/end"}`), true)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","end_session_endpoint":"https://evil.example/x"}`), true)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://h.example/api/v2/authorize","token_endpoint":"https://h.example/api/v2/token","userinfo_endpoint":"https://h.example/api/v2/userinfo","jwks_uri":"https://h.example/api/v2/jwks"}`), true)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://h.example/api/v2/authorize","token_endpoint":"https://h.example/api/v2/token","userinfo_endpoint":"https://h.example/api/v2/userinfo","jwks_uri":"https://h.example/api/v2/jwks","end_session_endpoint":"https://evil.example/x"}`), true)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://login.example/a","token_endpoint":"https://api.example/t","jwks_uri":"https://keys.example/j","pushed_authorization_request_endpoint":"https://h.example/par","require_pushed_authorization_requests":true}`), false)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://login.example/a","token_endpoint":"http://api.example/t","jwks_uri":"https://keys.example/j"}`), false)
+	f.Add([]byte(`{"issuer":"https://h.example/api/v2","authorization_endpoint":"https://login.example/a","token_endpoint":"https://api.example/t","jwks_uri":"https://keys.example/j","require_pushed_authorization_requests":true}`), false)
+	f.Add([]byte(`{"issuer":1}`), false)
+	f.Add([]byte(`[]`), true)
+	f.Fuzz(func(t *testing.T, b []byte, proconnect bool) {
+		md, err := parseMetadata(b, "https://h.example/api/v2", false, proconnect)
 		if err != nil {
 			return
 		}
-		for _, e := range []string{md.AuthorizationEndpoint, md.TokenEndpoint, md.UserInfoEndpoint, md.JWKSURI, md.EndSessionEndpoint} {
+		optional := []string{md.PushedAuthorizationRequestEndpoint}
+		if !proconnect {
+			optional = append(optional, md.UserInfoEndpoint, md.EndSessionEndpoint)
+		}
+		for _, e := range []string{md.AuthorizationEndpoint, md.TokenEndpoint, md.JWKSURI, md.UserInfoEndpoint, md.EndSessionEndpoint, md.PushedAuthorizationRequestEndpoint} {
+			if e == "" && slices.Contains(optional, e) {
+				continue
+			}
 			u, err := url.Parse(e)
-			if err != nil || u.Scheme != "https" || !strings.EqualFold(u.Host, "h.example") {
+			if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" ||
+				(proconnect && !strings.EqualFold(u.Host, "h.example")) {
 				t.Fatalf("accepted endpoint %q", e)
 			}
+		}
+		if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" || md.JWKSURI == "" ||
+			(proconnect && (md.UserInfoEndpoint == "" || md.EndSessionEndpoint == "")) ||
+			(md.RequirePushedAuthorizationRequests && md.PushedAuthorizationRequestEndpoint == "") {
+			t.Fatalf("accepted an incomplete document %s", b)
+		}
+	})
+}
+
+// TestParseMetadataGeneric: a generic provider's endpoints may be on other
+// hosts but must be https; under the ProConnect preset they must be on the
+// issuer's host.
+func TestParseMetadataGeneric(t *testing.T) {
+	doc := []byte(`{"issuer":"https://h.example","authorization_endpoint":"https://login.example/a","token_endpoint":"https://api.example/t","jwks_uri":"https://keys.example/j"}`)
+	if _, err := parseMetadata(doc, "https://h.example", false, false); err != nil {
+		t.Errorf("generic: %v", err)
+	}
+	full := []byte(`{"issuer":"https://h.example","authorization_endpoint":"https://login.example/a","token_endpoint":"https://h.example/t","jwks_uri":"https://h.example/j","userinfo_endpoint":"https://h.example/u","end_session_endpoint":"https://h.example/e"}`)
+	if _, err := parseMetadata(full, "https://h.example", false, true); !errors.Is(err, ErrEndpoint) {
+		t.Errorf("ProConnect: %v, want ErrEndpoint", err)
+	}
+	plain := []byte(`{"issuer":"https://h.example","authorization_endpoint":"https://login.example/a","token_endpoint":"http://api.example/t","jwks_uri":"https://keys.example/j"}`)
+	if _, err := parseMetadata(plain, "https://h.example", false, false); !errors.Is(err, ErrEndpoint) {
+		t.Errorf("http token endpoint: %v, want ErrEndpoint", err)
+	}
+}
+
+func FuzzPARResponse(f *testing.F) {
+	f.Add(201, []byte(`{"request_uri":"urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c","expires_in":60}`))
+	f.Add(200, []byte(`{"request_uri":"urn:x","expires_in":60}`))
+	f.Add(201, []byte(`{"request_uri":"urn:x y","expires_in":60}`))
+	f.Add(201, []byte(`{"request_uri":"urn:x","expires_in":0}`))
+	f.Add(400, []byte(`{"error":"invalid_request","error_description":"bad"}`))
+	f.Fuzz(func(t *testing.T, status int, b []byte) {
+		uri, err := parsePARResponse(status, b)
+		if err != nil {
+			if !errors.Is(err, ErrPAR) {
+				t.Fatalf("error %v is not ErrPAR", err)
+			}
+			return
+		}
+		if status != http.StatusCreated || uri == "" || len(uri) > maxRequestURI || strings.ContainsAny(uri, " \t\r\n") {
+			t.Fatalf("accepted %d %s", status, b)
 		}
 	})
 }

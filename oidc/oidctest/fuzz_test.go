@@ -115,3 +115,25 @@ func authorizeAndExchange(t *testing.T, s *Server, h http.Handler, p [6]string) 
 	}
 	return true
 }
+
+// FuzzBasicCredentials: the client_secret_basic decoder never panics, and what
+// it decodes encodes back to an equivalent header.
+func FuzzBasicCredentials(f *testing.F) {
+	f.Add("Basic " + base64.StdEncoding.EncodeToString([]byte("id:secret")))
+	f.Add("Basic " + base64.StdEncoding.EncodeToString([]byte("app%3Aone:s%2Bt")))
+	f.Add("Basic " + base64.StdEncoding.EncodeToString([]byte("no-colon")))
+	f.Add("Basic " + base64.StdEncoding.EncodeToString([]byte("%zz:x")))
+	f.Add("Bearer abc")
+	f.Add("Basic !!!")
+	f.Fuzz(func(t *testing.T, h string) {
+		id, secret, ok := basicCredentials(h)
+		if !ok {
+			return
+		}
+		again := "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+		id2, secret2, ok2 := basicCredentials(again)
+		if !ok2 || id2 != id || secret2 != secret {
+			t.Fatalf("%q decodes to %q %q, re-encoded to %q %q", h, id, secret, id2, secret2)
+		}
+	})
+}
