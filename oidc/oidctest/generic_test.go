@@ -135,7 +135,9 @@ func TestGenericClientAuth(t *testing.T) {
 				return hs(s, func(b *jwt.Builder) { b.Audience([]string{s.Issuer}).JwtID("short") })
 			}, "", false},
 			{"another sub", func(s *oidctest.Server) url.Values {
-				return hs(s, func(b *jwt.Builder) { b.Audience([]string{s.Issuer}).Subject("other").JwtID("a-third-jti-of-enough-length") })
+				return hs(s, func(b *jwt.Builder) {
+					b.Audience([]string{s.Issuer}).Subject("other").JwtID("a-third-jti-of-enough-length")
+				})
 			}, "", false},
 			{"wrong key", func(s *oidctest.Server) url.Values {
 				return with("client_assertion_type", jwtBearer, "client_assertion",
