@@ -10,7 +10,8 @@ import (
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
-// Client is a ProConnect relying party. It is safe for concurrent use; create one
+// Client is an OpenID Connect relying party of one provider (ProConnect, or
+// any OpenID Certified provider). It is safe for concurrent use; create one
 // per registered client and share it.
 type Client struct {
 	cfg  Config

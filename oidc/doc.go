@@ -1,14 +1,21 @@
-// Package oidc is a ProConnect relying party: the OpenID Connect login of French
-// public agents, with every ProConnect rule checked.
+// Package oidc is an OpenID Connect relying party for any OpenID Certified
+// provider (Keycloak, Auth0, Entra, Google, Ory, …), with a ProConnect preset
+// that checks every ProConnect rule (the login of French public agents).
 //
-// A Client fetches ProConnect's discovery document (refreshed with its max-age,
-// issuer and endpoint hosts checked) and JWKS, builds authorization URLs with
-// 256-bit state and nonce, PKCE S256 and ProConnect's options (prompt, login_hint,
-// idp_hint, siret_hint, acr through the claims parameter), exchanges the code with
-// client_secret_post, verifies the ID token (signature with the registered
-// algorithms, iss, aud, azp, exp, iat, nonce, at_hash, acr) and the signed
-// userinfo (iss, aud, and a sub equal to the ID token's), refreshes tokens, and
-// builds the browser-redirect logout URL. Handlers wire it into an app, here with
+// A Client fetches the provider's discovery document (refreshed with its
+// max-age, issuer checked exactly, endpoints https, on the issuer's host for
+// ProConnect) and JWKS, builds authorization URLs with 256-bit state and nonce,
+// PKCE S256 and the options (prompt, login_hint, max_age, acr_values, claims,
+// and ProConnect's idp_hint, siret_hint, acr through the claims parameter),
+// pushed first (PAR, RFC 9126) when the provider requires it or the config
+// asks, exchanges the code authenticating as registered (client_secret_basic,
+// client_secret_post, client_secret_jwt, private_key_jwt or none), verifies
+// the ID token (signature with the registered algorithms, iss, aud, azp, exp,
+// iat, nonce, at_hash, acr, auth_time against max_age) and the userinfo (JSON,
+// or a JWT with iss and aud verified; signed required when registered so, and
+// always for ProConnect; a sub equal to the ID token's), refreshes tokens (a
+// rotated refresh token replaces the old one), and builds the browser-redirect
+// logout URL when the provider has an end_session_endpoint. Handlers wire it into an app, here with
 // Sesame's session package keeping the logged-in state (the whole runnable
 // version is ExampleNewHandlers_session):
 //
@@ -48,7 +55,8 @@
 // Between the redirect and the callback the state, nonce, PKCE verifier and return
 // path wait in a FlowStore; the default is an AES-GCM sealed __Host- cookie per
 // login (several tabs may log in at once), accepted once and for ten minutes.
-// Package oidctest is a fake ProConnect to test against.
+// Package oidctest is a fake ProConnect, or a fake generic provider, to test
+// against.
 //
 // Each callback is bound to the Client that started it (issuer and client ID in
 // the flow, and RFC 9207's iss parameter, required when the provider advertises
@@ -57,8 +65,15 @@
 // max-age, served stale while the provider is down, backed off after failures,
 // and redirected only within their origin.
 //
+// A generic provider is named by its issuer:
+//
+//	client, err := oidc.New(oidc.Config{
+//		Issuer: "https://sso.example.com/realms/staff", ClientID: id, ClientSecret: secret,
+//		Scopes:      []string{"openid", "email", "profile"},
+//		RedirectURL: "https://app.example/auth/callback",
+//	})
+//
 // What it does NOT do: keep the app's session (OnLogin hands the verified Login
-// to your session, such as Sesame's session package), authenticate to the token
-// endpoint with private_key_jwt, or talk to OpenID providers other than
-// ProConnect-like ones (it is a focused client, not a generic one).
+// to your session, such as Sesame's session package), the implicit or hybrid
+// flows, or mutual-TLS client authentication.
 package oidc
