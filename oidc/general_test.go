@@ -296,3 +296,47 @@ func TestRefreshRotation(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// TestGenericHandlers runs the Handlers against generic fakes: a login
+// through PAR when required, and a logout that goes to the provider's
+// end_session_endpoint when it has one, else ends the local session only.
+func TestGenericHandlers(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  oidctest.Config
+	}{
+		{"PAR required, end_session", oidctest.Config{Generic: true, RequirePAR: true, IssuerPath: "/realms/x"}},
+		{"no end_session", oidctest.Config{Generic: true, NoEndSession: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := oidctest.StartTLS(t, tc.cfg)
+			a := newApp(t, fake, func(c *oidc.Config) {
+				c.ProConnect, c.AuthMethod, c.Scopes = false, "", []string{"usual_name", "siret"}
+			})
+			b := newBrowser(t, a)
+			p := b.follow(a.srv.URL+"/private/page", "")
+			if p.status != http.StatusOK || p.body != "hello DUBOIS 34329377500037" {
+				t.Fatalf("protected page: %d %q (errors %v)", p.status, p.body, a.errs)
+			}
+			if n := fake.Count(fake.Path(oidctest.PathPAR)); (n == 1) != tc.cfg.RequirePAR {
+				t.Errorf("%d pushed requests", n)
+			}
+			resp, err := b.c.PostForm(a.srv.URL+"/logout", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if tc.cfg.NoEndSession {
+				if resp.StatusCode != http.StatusSeeOther || loc.Path != "/" || loc.Host != "" {
+					t.Fatalf("local logout: %d %s", resp.StatusCode, loc)
+				}
+			} else if loc.Path != fake.Path(oidctest.PathEndSession) {
+				t.Fatalf("logout redirect %s", loc)
+			}
+			if p := b.do(http.MethodGet, a.srv.URL+"/private/page"); p.status != http.StatusSeeOther {
+				t.Errorf("still logged in after logout: %d", p.status)
+			}
+		})
+	}
+}
