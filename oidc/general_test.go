@@ -88,6 +88,9 @@ func TestPARRefused(t *testing.T) {
 	c := genericClient(t, fake, nil) // client_secret_basic: the PAR endpoint refuses it
 	_, _, err := c.AuthURL(context.Background())
 	wantErr(t, err, oidc.ErrPAR)
+	if got := oidc.Reason(err); got != oidc.ErrPAR.Error() {
+		t.Errorf("Reason %q", got)
+	}
 	fake.SetFaults(oidctest.Faults{Down: true, Endpoints: []string{fake.Path(oidctest.PathPAR)}})
 	_, _, err = c.AuthURL(context.Background())
 	wantErr(t, err, oidc.ErrPAR, oidc.ErrUnavailable)
@@ -117,6 +120,9 @@ func TestMaxAge(t *testing.T) {
 			}
 			if tc.want != nil {
 				wantErr(t, err, oidc.ErrIDToken, tc.want)
+				if got := oidc.Reason(err); got != tc.want.Error() {
+					t.Errorf("Reason %q", got)
+				}
 				return
 			}
 			if err != nil {

@@ -272,8 +272,8 @@ func Reason(err error) string {
 	for _, s := range []error{
 		ErrMixUp, ErrState, ErrFlowCorrupt, ErrProvider, ErrLoginRequired, ErrBusy, ErrUnavailable,
 		ErrIssuerMismatch, ErrEndpoint, ErrDiscovery, ErrTooLarge, ErrTokenEndpoint, ErrNonce,
-		ErrAuthorizedParty, ErrAtHash, ErrACR, ErrIDToken, ErrSubject, ErrUserInfo, ErrRedirect,
-		ErrOption, ErrNoRefreshToken, ErrConfig,
+		ErrAuthorizedParty, ErrAtHash, ErrACR, ErrAuthTime, ErrIDToken, ErrSubject, ErrUserInfo, ErrRedirect,
+		ErrPAR, ErrUnsupported, ErrOption, ErrNoRefreshToken, ErrConfig,
 	} {
 		if errors.Is(err, s) {
 			return s.Error()
