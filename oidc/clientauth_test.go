@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"io"
 	"testing"
 	"time"
 
@@ -38,6 +39,9 @@ func TestClientAssertion(t *testing.T) {
 		{"RSA PS256", PrivateKeyJWT, rk, "PS256", jwa.PS256, rk.Public()},
 		{"P-384", PrivateKeyJWT, ek, "", jwa.ES384, ek.Public()},
 		{"Ed25519", PrivateKeyJWT, edk, "", jwa.EdDSA, edk.Public()},
+		{"opaque RSA signer (HSM, KMS)", PrivateKeyJWT, opaque{rk}, "", jwa.RS256, rk.Public()},
+		{"opaque RSA signer PS256", PrivateKeyJWT, opaque{rk}, "PS256", jwa.PS256, rk.Public()},
+		{"opaque ECDSA signer", PrivateKeyJWT, opaque{ek}, "", jwa.ES384, ek.Public()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{Issuer: "https://sso.example", ClientID: "app-1", RedirectURL: "https://app.example/cb",
@@ -78,6 +82,14 @@ func TestClientAssertion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// opaque hides a key behind crypto.Signer alone, as an HSM or a KMS does.
+type opaque struct{ s crypto.Signer }
+
+func (o opaque) Public() crypto.PublicKey { return o.s.Public() }
+func (o opaque) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return o.s.Sign(r, digest, opts)
 }
 
 // TestBasicAuth: id and secret are form-urlencoded before base64 (RFC 6749
