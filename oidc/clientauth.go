@@ -84,6 +84,9 @@ func (cfg *Config) normalizeAuth() error {
 	if secret != (cfg.ClientSecret != "") {
 		return fmt.Errorf("%w: AuthMethod %s needs a ClientSecret if and only if it uses one", ErrConfig, cfg.AuthMethod)
 	}
+	if cfg.ClientAssertionAudienceIssuer && cfg.AuthMethod != ClientSecretJWT && cfg.AuthMethod != PrivateKeyJWT {
+		return fmt.Errorf("%w: ClientAssertionAudienceIssuer is for client_secret_jwt and private_key_jwt", ErrConfig)
+	}
 	if cfg.AuthMethod != PrivateKeyJWT && (cfg.PrivateKey != nil || cfg.PrivateKeyID != "" || cfg.PrivateKeyAlgorithm != "") {
 		return fmt.Errorf("%w: PrivateKey is for private_key_jwt only", ErrConfig)
 	}
@@ -129,10 +132,18 @@ func assertionAlg(key crypto.Signer, alg string) (string, error) {
 }
 
 // authenticate adds the client's credentials to a request to the token or PAR
-// endpoint: to form, or as a Basic Authorization header set on header. aud is
-// the audience of a client assertion: the token endpoint (OpenID Connect Core
-// §9), which RFC 9126 §2 requires the PAR endpoint to accept too.
-func (c *Client) authenticate(form url.Values, header http.Header, aud string) error {
+// endpoint: to form, or as a Basic Authorization header set on header.
+// endpoint is the URL the request goes to: a client assertion names it as its
+// sole audience (the token endpoint, OpenID Connect Core §9; the PAR endpoint,
+// which RFC 9126 §2 requires a provider to accept), or the issuer when
+// Config.ClientAssertionAudienceIssuer is set. Never another endpoint's URL: an
+// assertion posted to one endpoint cannot then be replayed at another by
+// whoever runs the first (the 2025 private_key_jwt audience advisory).
+func (c *Client) authenticate(form url.Values, header http.Header, endpoint string) error {
+	aud := endpoint
+	if c.cfg.ClientAssertionAudienceIssuer {
+		aud = c.cfg.Issuer
+	}
 	switch c.cfg.AuthMethod {
 	case ClientSecretBasic: // the header names the client
 		header.Set("Authorization", basicAuth(c.cfg.ClientID, c.cfg.ClientSecret))

@@ -2,6 +2,7 @@ package oidc_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -344,5 +345,49 @@ func TestGenericHandlers(t *testing.T) {
 				t.Errorf("still logged in after logout: %d", p.status)
 			}
 		})
+	}
+}
+
+// TestAssertionAudience: each client assertion names as its sole audience
+// the endpoint it is posted to (token or PAR endpoint), or the issuer with
+// ClientAssertionAudienceIssuer.
+func TestAssertionAudience(t *testing.T) {
+	for _, issuerAud := range []bool{false, true} {
+		fake := oidctest.StartTLS(t, oidctest.Config{Generic: true, RequirePAR: true, AuthMethod: "client_secret_jwt"})
+		c := genericClient(t, fake, func(cfg *oidc.Config) {
+			cfg.AuthMethod, cfg.ClientAssertionAudienceIssuer = oidc.ClientSecretJWT, issuerAud
+		})
+		if _, err := genericLogin(t, fake, c); err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, r := range fake.Requests() {
+			a := r.Form.Get("client_assertion")
+			if a == "" {
+				continue
+			}
+			seen++
+			parts := strings.Split(a, ".")
+			payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+			var claims struct {
+				Aud any `json:"aud"`
+			}
+			_ = json.Unmarshal(payload, &claims)
+			want := fake.URL + r.Path
+			if issuerAud {
+				want = fake.Issuer
+			}
+			if got, _ := json.Marshal(claims.Aud); string(got) != `"`+want+`"` && string(got) != `["`+want+`"]` {
+				t.Errorf("issuer aud %v: assertion to %s has aud %s, want %s", issuerAud, r.Path, got, want)
+			}
+		}
+		if seen != 2 {
+			t.Errorf("%d assertions, want 2 (PAR and token)", seen)
+		}
+	}
+	_, err := oidc.New(oidc.Config{Issuer: "https://sso.example", ClientID: "c", ClientSecret: "s",
+		RedirectURL: "https://app.example/cb", ClientAssertionAudienceIssuer: true})
+	if !errors.Is(err, oidc.ErrConfig) {
+		t.Errorf("ClientAssertionAudienceIssuer with client_secret_basic: %v, want ErrConfig", err)
 	}
 }

@@ -20,7 +20,7 @@ func (c *Client) pushRequest(ctx context.Context, md *Metadata, p url.Values) (s
 		return "", fmt.Errorf("%w: %w: no pushed_authorization_request_endpoint", ErrPAR, ErrUnsupported)
 	}
 	header := http.Header{}
-	if err := c.authenticate(p, header, md.TokenEndpoint); err != nil {
+	if err := c.authenticate(p, header, md.PushedAuthorizationRequestEndpoint); err != nil {
 		return "", err
 	}
 	resp, err := postForm(ctx, c.post, md.PushedAuthorizationRequestEndpoint, p, header, c.cfg.MaxBodySize)
