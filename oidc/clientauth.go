@@ -171,8 +171,8 @@ func basicAuth(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(pair))
 }
 
-// clientAssertion returns a fresh RFC 7523 client assertion for aud: iss and
-// sub the client ID, a 256-bit jti, iat now and exp a minute later; HS256 with
+// clientAssertion returns a fresh RFC 7523 client assertion for aud (a
+// single string, not an array): iss and sub the client ID, a 256-bit jti, iat now and exp a minute later; HS256 with
 // the client secret (client_secret_jwt) or Config.PrivateKey with its kid
 // (private_key_jwt).
 func (c *Client) clientAssertion(aud string) (string, error) {
@@ -184,6 +184,7 @@ func (c *Client) clientAssertion(aud string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: client assertion: %w", ErrConfig, err)
 	}
+	tok.Options().Enable(jwt.FlattenAudience) // aud a single string (draft-ietf-oauth-rfc7523bis)
 	var opt jwt.SignOption
 	if c.cfg.AuthMethod == ClientSecretJWT {
 		opt = jwt.WithKey(jwa.HS256, []byte(c.cfg.ClientSecret))

@@ -377,7 +377,7 @@ func TestAssertionAudience(t *testing.T) {
 			if issuerAud {
 				want = fake.Issuer
 			}
-			if got, _ := json.Marshal(claims.Aud); string(got) != `"`+want+`"` && string(got) != `["`+want+`"]` {
+			if got, _ := json.Marshal(claims.Aud); string(got) != `"`+want+`"` {
 				t.Errorf("issuer aud %v: assertion to %s has aud %s, want %s", issuerAud, r.Path, got, want)
 			}
 		}
