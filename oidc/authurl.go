@@ -176,8 +176,12 @@ func WithACRValues(values ...string) AuthOption {
 // when its session is older than d (whole seconds; 0 forces a new
 // authentication), and the callback requires an ID token whose auth_time is
 // within d, with Config.Leeway (OpenID Connect Core 3.1.2.1, 3.1.3.7).
+// Generic providers only (ProConnect's authorize endpoint refuses max_age).
 func WithMaxAge(d time.Duration) AuthOption {
 	return func(r *authRequest) error {
+		if r.proconnect { // its authorize endpoint refuses unknown parameters on a page of its own
+			return fmt.Errorf("%w: ProConnect does not take max_age", ErrOption)
+		}
 		if d < 0 {
 			return fmt.Errorf("%w: negative max_age", ErrOption)
 		}

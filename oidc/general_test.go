@@ -199,6 +199,7 @@ func TestProConnectRefusesGenericOptions(t *testing.T) {
 		"select_account":       oidc.WithPrompt(oidc.PromptSelectAccount),
 		"acr_values":           oidc.WithACRValues("eidas1"),
 		"login_hint not email": oidc.WithLoginHint("jdoe"),
+		"max_age":              oidc.WithMaxAge(time.Hour),
 	} {
 		if _, _, err := c.AuthURL(context.Background(), opt); !errors.Is(err, oidc.ErrOption) {
 			t.Errorf("%s: %v, want ErrOption", name, err)
