@@ -3,6 +3,7 @@ package oidc_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -315,43 +316,55 @@ func TestStringList(t *testing.T) {
 }
 
 // TestDefaultErrorHandler checks the default error page: never 500, never the error
-// text.
+// text, the provider named as ProConnect under its preset, generically otherwise.
 func TestDefaultErrorHandler(t *testing.T) {
-	fake := oidctest.Start(t, oidctest.Config{})
-	for _, tc := range []struct {
-		name   string
-		faults oidctest.Faults
-		want   int
-	}{
-		{"access denied", oidctest.Faults{AccessDenied: true}, http.StatusForbidden},
-		{"token endpoint down", oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathToken}}, http.StatusServiceUnavailable},
-		{"discovery down", oidctest.Faults{Down: true, Endpoints: []string{oidctest.PathDiscovery}}, http.StatusServiceUnavailable},
-		{"bad signature", oidctest.Faults{BadSignature: true}, http.StatusBadRequest},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fake.SetFaults(tc.faults)
-			defer fake.SetFaults(oidctest.Faults{})
-			srv := httptest.NewUnstartedServer(nil)
-			srv.StartTLS()
-			defer srv.Close()
-			c, _ := newClient(t, fake, func(c *oidc.Config) { c.RedirectURL = srv.URL + "/callback" })
-			h, err := oidc.NewHandlers(c, oidc.HandlerConfig{FlowKey: make([]byte, 32),
-				OnLogin: func(http.ResponseWriter, *http.Request, *oidc.Login) error { t.Error("logged in"); return nil }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			mux := http.NewServeMux()
-			mux.Handle("/login", h.Login())
-			mux.Handle("/callback", h.Callback())
-			srv.Config.Handler = mux
-			b := &browser{t: t, c: srv.Client()}
-			b.c.Jar, _ = cookiejar.New(nil)
-			b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-			p := b.follow(srv.URL+"/login", "")
-			if p.status != tc.want || strings.Contains(p.body, "oidc:") {
-				t.Errorf("status %d body %q, want %d and a generic text", p.status, p.body, tc.want)
-			}
-		})
+	for _, generic := range []bool{false, true} {
+		fake := oidctest.Start(t, oidctest.Config{Generic: generic})
+		name := "ProConnect"
+		if generic {
+			name = "the identity provider"
+		}
+		for _, tc := range []struct {
+			name     string
+			faults   oidctest.Faults
+			want     int
+			wantText string
+		}{
+			{"access denied", oidctest.Faults{AccessDenied: true}, http.StatusForbidden, "login refused by " + name},
+			{"token endpoint down", oidctest.Faults{Down: true, Endpoints: []string{fake.Path(oidctest.PathToken)}}, http.StatusServiceUnavailable, name + " is unavailable"},
+			{"discovery down", oidctest.Faults{Down: true, Endpoints: []string{fake.Path(oidctest.PathDiscovery)}}, http.StatusServiceUnavailable, name + " is unavailable"},
+			{"bad signature", oidctest.Faults{BadSignature: true}, http.StatusBadRequest, "login failed"},
+		} {
+			t.Run(fmt.Sprintf("generic %v, %s", generic, tc.name), func(t *testing.T) {
+				fake.SetFaults(tc.faults)
+				defer fake.SetFaults(oidctest.Faults{})
+				srv := httptest.NewUnstartedServer(nil)
+				srv.StartTLS()
+				defer srv.Close()
+				c, _ := newClient(t, fake, func(c *oidc.Config) {
+					c.RedirectURL = srv.URL + "/callback"
+					if generic {
+						c.ProConnect, c.AuthMethod = false, ""
+					}
+				})
+				h, err := oidc.NewHandlers(c, oidc.HandlerConfig{FlowKey: make([]byte, 32),
+					OnLogin: func(http.ResponseWriter, *http.Request, *oidc.Login) error { t.Error("logged in"); return nil }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				mux := http.NewServeMux()
+				mux.Handle("/login", h.Login())
+				mux.Handle("/callback", h.Callback())
+				srv.Config.Handler = mux
+				b := &browser{t: t, c: srv.Client()}
+				b.c.Jar, _ = cookiejar.New(nil)
+				b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+				p := b.follow(srv.URL+"/login", "")
+				if p.status != tc.want || strings.Contains(p.body, "oidc:") || !strings.Contains(p.body, tc.wantText) {
+					t.Errorf("status %d body %q, want %d and %q", p.status, p.body, tc.want, tc.wantText)
+				}
+			})
+		}
 	}
 }
 

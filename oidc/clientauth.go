@@ -172,9 +172,9 @@ func basicAuth(id, secret string) string {
 }
 
 // clientAssertion returns a fresh RFC 7523 client assertion for aud (a
-// single string, not an array): iss and sub the client ID, a 256-bit jti, iat now and exp a minute later; HS256 with
-// the client secret (client_secret_jwt) or Config.PrivateKey with its kid
-// (private_key_jwt).
+// single string, not an array): iss and sub the client ID, a 256-bit jti from
+// crypto/rand, iat now and exp a minute later; HS256 with the client secret
+// (client_secret_jwt) or Config.PrivateKey with its kid (private_key_jwt).
 func (c *Client) clientAssertion(aud string) (string, error) {
 	now := c.cfg.Now()
 	tok, err := jwt.NewBuilder().

@@ -90,16 +90,16 @@ type Config struct {
 	// PrivateKeyID is the kid of PrivateKey's public key in the JWKS
 	// registered with the provider. Required with PrivateKey.
 	PrivateKeyID string
+	// PrivateKeyAlgorithm is the assertions' alg; default by key: RS256 for
+	// RSA, ES256, ES384 or ES512 by curve, EdDSA for Ed25519. PS256, PS384,
+	// PS512, RS384 and RS512 may be chosen for an RSA key.
+	PrivateKeyAlgorithm string
 	// ClientAssertionAudienceIssuer makes the issuer the audience of the
 	// client assertions of client_secret_jwt and private_key_jwt, for providers
 	// that require it (draft-ietf-oauth-rfc7523bis). Default: the URL of the
 	// endpoint each assertion is posted to (the token endpoint, as OpenID
 	// Connect Core §9 says and Okta and Entra require; the PAR endpoint).
 	ClientAssertionAudienceIssuer bool
-	// PrivateKeyAlgorithm is the assertions' alg; default by key: RS256 for
-	// RSA, ES256, ES384 or ES512 by curve, EdDSA for Ed25519. PS256, PS384,
-	// PS512, RS384 and RS512 may be chosen for an RSA key.
-	PrivateKeyAlgorithm string
 
 	// RedirectURL is the registered callback URL (REDIRECT_URI).
 	RedirectURL string

@@ -103,7 +103,11 @@ func NewHandlers(c *Client, cfg HandlerConfig) (*Handlers, error) {
 		cfg.OnSilentLoginFailed = func(w http.ResponseWriter, r *http.Request, to string) { http.Redirect(w, r, to, http.StatusSeeOther) }
 	}
 	if cfg.ErrorHandler == nil {
-		cfg.ErrorHandler = defaultErrorHandler
+		name := "the identity provider"
+		if c.cfg.ProConnect {
+			name = "ProConnect"
+		}
+		cfg.ErrorHandler = defaultErrorHandler(name)
 	}
 	cfg.Logger = orDiscard(cfg.Logger)
 	return &Handlers{c: c, cfg: cfg, limiter: ratelog.New(0, 0), guard: guard}, nil
@@ -282,16 +286,18 @@ func Reason(err error) string {
 	return "other"
 }
 
-// defaultErrorHandler answers with a status chosen by the error's kind and a generic
-// text.
-func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
-	switch {
-	case errors.Is(err, ErrUnavailable), errors.Is(err, ErrBusy):
-		http.Error(w, "ProConnect is unavailable, try again later", http.StatusServiceUnavailable)
-	case errors.Is(err, ErrProvider):
-		http.Error(w, "login refused by ProConnect", http.StatusForbidden)
-	default:
-		http.Error(w, "login failed", http.StatusBadRequest)
+// defaultErrorHandler answers with a status chosen by the error's kind and a
+// generic text naming the provider.
+func defaultErrorHandler(provider string) func(http.ResponseWriter, *http.Request, error) {
+	return func(w http.ResponseWriter, _ *http.Request, err error) {
+		switch {
+		case errors.Is(err, ErrUnavailable), errors.Is(err, ErrBusy):
+			http.Error(w, provider+" is unavailable, try again later", http.StatusServiceUnavailable)
+		case errors.Is(err, ErrProvider):
+			http.Error(w, "login refused by "+provider, http.StatusForbidden)
+		default:
+			http.Error(w, "login failed", http.StatusBadRequest)
+		}
 	}
 }
 
