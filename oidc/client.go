@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/sesame-go/sesame/internal/remote"
+	"github.com/sesame-go/sesame/internal/replay"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -19,18 +20,22 @@ type Client struct {
 	get  *http.Client // GETs: same-origin redirects only
 	post *http.Client // the token request: no redirect
 
+	logoutIDs *replay.Set // jti of the logout tokens accepted, until they expire
+
 	mu      sync.Mutex
 	jwksURI string // jwks_uri the current verifiers were built for
 	jwks    *jwtverify.RemoteKeys
 	vs      *verifiers
 }
 
-// verifiers are the two token checks sharing one key source: ID tokens need
+// verifiers are the token checks sharing one key source: ID tokens need
 // exp and iat; a signed userinfo needs only iss, aud and sub (OpenID Connect
-// Core 5.3.2), its exp and iat checked when present.
+// Core 5.3.2), its exp and iat checked when present; a logout token needs iat
+// and jti, its exp checked when present (Back-Channel Logout 1.0 §2.4).
 type verifiers struct {
 	idToken  *jwtverify.Verifier
 	userInfo *jwtverify.Verifier
+	logout   *jwtverify.Verifier // back-channel logout tokens: iss, aud, iat, jti required
 }
 
 // maxTokenSize bounds ID tokens and signed userinfo (which may carry groups).
@@ -43,7 +48,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, logoutIDs: replay.New(maxLogoutIDs)}
 	if c.disc, err = newDiscovery(&c.cfg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -135,15 +140,20 @@ func (c *Client) newVerifiers(keys jwtverify.KeySource) (*verifiers, error) {
 		Now:          c.cfg.Now,
 		Logger:       c.cfg.Logger,
 	}
-	id, ui := base, base
+	id, ui, lo := base, base, base
 	id.RequiredClaims = []string{"iss", "sub", "aud", "exp", "iat"}
 	ui.RequiredClaims = []string{"iss", "sub", "aud"}
+	lo.RequiredClaims = []string{"iss", "aud", "iat", "jti"}
+	lo.CacheSize = -1 // each logout token is verified once
 	var vs verifiers
 	var err error
 	if vs.idToken, err = jwtverify.New(keys, id); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if vs.userInfo, err = jwtverify.New(keys, ui); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if vs.logout, err = jwtverify.New(keys, lo); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return &vs, nil

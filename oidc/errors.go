@@ -114,6 +114,11 @@ var (
 	// has no auth_time, or an auth_time older than max_age allows.
 	ErrAuthTime = errors.New("oidc: ID token auth_time missing or too old for max_age")
 
+	// ErrLogoutToken is returned by VerifyLogoutToken when a back-channel
+	// logout token fails validation; the error also wraps the sentinel of the
+	// failed check when jwtverify made it.
+	ErrLogoutToken = errors.New("oidc: invalid logout token")
+
 	// ErrNoRefreshToken is returned by Refresh and TokenSource when no refresh
 	// token is available.
 	ErrNoRefreshToken = errors.New("oidc: no refresh token")

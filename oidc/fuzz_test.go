@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sesame-go/sesame/jwtverify"
+	"github.com/sesame-go/sesame/jwtverify/jwttest"
 )
 
 func FuzzParseMetadata(f *testing.F) {
@@ -192,6 +196,50 @@ func FuzzTokenResponse(f *testing.F) {
 		tok, err := parseTokenResponse(status, b, time.Unix(1e9, 0))
 		if err == nil && (status != http.StatusOK || tok.AccessToken == "" || tok.TokenType != "Bearer") {
 			t.Fatalf("accepted %d %s", status, b)
+		}
+	})
+}
+
+// FuzzLogoutToken signs arbitrary claims (HS256, the client secret) and
+// checks that whatever VerifyLogoutToken accepts has the members a logout
+// token must have and none it must not.
+func FuzzLogoutToken(f *testing.F) {
+	const iss, secret = "https://h.example", "a-client-secret-of-more-than-32-bytes!!"
+	ev := `"events":{"` + LogoutEvent + `":{}}`
+	f.Add(`{"iss":"`+iss+`","aud":"c","iat":1000000000,"jti":"j1","sid":"s",`+ev+`}`, "logout+jwt")
+	f.Add(`{"iss":"`+iss+`","aud":["c"],"iat":1000000000,"jti":"j2","sub":"u",`+ev+`}`, "JWT")
+	f.Add(`{"iss":"`+iss+`","aud":"c","iat":1000000000,"jti":"j3","sid":"s","nonce":"n",`+ev+`}`, "logout+jwt")
+	f.Add(`{"iss":"`+iss+`","aud":"c","iat":1000000000,"jti":"j4","sid":"s","events":{"`+LogoutEvent+`":"x"}}`, "")
+	f.Add(`{"iss":"`+iss+`","aud":"c","iat":1000000000,"jti":"j5","sid":"s","events":{"`+LogoutEvent+`":null}}`, "")
+	f.Add(`{"iss":"`+iss+`","aud":"c","iat":1000000000,"jti":"","sub":"u",`+ev+`}`, "JWT")
+	f.Fuzz(func(t *testing.T, payload, typ string) {
+		c, err := New(Config{Issuer: iss, ClientID: "c", ClientSecret: secret, RedirectURL: "https://app.example/cb",
+			Algorithms: []string{"HS256"}, Now: func() time.Time { return time.Unix(1_000_000_030, 0) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": typ})
+		raw, err := jwttest.SignHMAC("HS256", []byte(secret), header, []byte(payload))
+		if err != nil {
+			return
+		}
+		lt, err := c.VerifyLogoutToken(context.Background(), raw)
+		if err != nil {
+			if !errors.Is(err, ErrLogoutToken) && !errors.Is(err, ErrBusy) {
+				t.Fatalf("error %v is not ErrLogoutToken", err)
+			}
+			return
+		}
+		var claims map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(payload), &claims)
+		var events map[string]map[string]json.RawMessage
+		_, hasNonce := claims["nonce"]
+		if (lt.SessionID == "" && lt.Subject == "") || lt.ID == "" || hasNonce || json.Unmarshal(claims["events"], &events) != nil ||
+			events[LogoutEvent] == nil || lt.Issuer != iss {
+			t.Fatalf("accepted %s", payload)
+		}
+		if typ != "" && !jwtverify.SameType(typ, "logout+jwt") && !jwtverify.SameType(typ, "JWT") {
+			t.Fatalf("accepted typ %q", typ)
 		}
 	})
 }

@@ -277,7 +277,7 @@ func Reason(err error) string {
 		ErrMixUp, ErrState, ErrFlowCorrupt, ErrProvider, ErrLoginRequired, ErrBusy, ErrUnavailable,
 		ErrIssuerMismatch, ErrEndpoint, ErrDiscovery, ErrTooLarge, ErrTokenEndpoint, ErrNonce,
 		ErrAuthorizedParty, ErrAtHash, ErrACR, ErrAuthTime, ErrIDToken, ErrSubject, ErrUserInfo, ErrRedirect,
-		ErrPAR, ErrUnsupported, ErrOption, ErrNoRefreshToken, ErrConfig,
+		ErrLogoutToken, ErrPAR, ErrUnsupported, ErrOption, ErrNoRefreshToken, ErrConfig,
 	} {
 		if errors.Is(err, s) {
 			return s.Error()

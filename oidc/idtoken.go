@@ -118,15 +118,8 @@ func (c *Client) checkAuthTime(authTime *float64, maxAge int64) error {
 	if authTime == nil {
 		return fmt.Errorf("%w: %w: max_age was sent and auth_time is missing", ErrIDToken, ErrAuthTime)
 	}
-	leeway := c.cfg.Leeway
-	switch {
-	case leeway == 0:
-		leeway = jwtverify.DefaultLeeway
-	case leeway < 0:
-		leeway = 0
-	}
 	at := time.Unix(int64(*authTime), 0)
-	if c.cfg.Now().After(at.Add(time.Duration(maxAge)*time.Second + leeway)) {
+	if c.cfg.Now().After(at.Add(time.Duration(maxAge)*time.Second + c.leeway())) {
 		return fmt.Errorf("%w: %w: auth_time %s is older than max_age %d s", ErrIDToken, ErrAuthTime, at.UTC().Format(time.RFC3339), maxAge)
 	}
 	return nil
