@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,6 +53,12 @@ type HandlerConfig struct {
 	// short plain-text page with 400, 403 for provider errors, 503 when ProConnect
 	// is unreachable. Never 500, never the internal error text.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// OnBackChannelLogout ends the app's sessions a verified back-channel
+	// logout token names: every session of lt.Issuer with lt.SessionID when
+	// it is set, else every session of lt.Subject. Required by
+	// BackChannelLogout; an error makes it answer 400 (the provider may
+	// retry).
+	OnBackChannelLogout func(ctx context.Context, lt *LogoutToken) error
 	// AuthOptions adds options to each login request (e.g. WithPrompt(PromptNone)
 	// for some requests); default none.
 	AuthOptions func(r *http.Request) []AuthOption
