@@ -15,7 +15,9 @@
 // or a JWT with iss and aud verified; signed required when registered so, and
 // always for ProConnect; a sub equal to the ID token's), refreshes tokens (a
 // rotated refresh token replaces the old one), and builds the browser-redirect
-// logout URL when the provider has an end_session_endpoint. Handlers wire it into an app, here with
+// logout URL when the provider has an end_session_endpoint. Back-channel
+// logout tokens are verified by VerifyLogoutToken and served by
+// Handlers.BackChannelLogout, which hands them to the app to end its sessions. Handlers wire it into an app, here with
 // Sesame's session package keeping the logged-in state (the whole runnable
 // version is ExampleNewHandlers_session):
 //
