@@ -1,6 +1,6 @@
-// Package oidctest is a fake ProConnect for tests: an httptest server (HTTP or
-// TLS) that behaves like the real one, so an app can test its whole login and
-// logout without the Internet.
+// Package oidctest is a fake ProConnect, or a fake generic OpenID Provider,
+// for tests: an httptest server (HTTP or TLS) that behaves like the real one,
+// so an app can test its whole login and logout without the Internet.
 //
 // It serves ProConnect's paths and discovery fields (/api/v2/...; discovery and
 // JWKS with Cache-Control max-age=600), signs ID tokens and userinfo with ES256,
@@ -24,7 +24,21 @@
 // Agents log in at once (the one named by login_hint, else the first), or
 // through a page of plain links with Config.Interactive.
 //
-// What it does NOT do: private_key_jwt client authentication, token
-// introspection, identity-provider federation, or persistence; it is for tests
-// and local development, never production.
+// With Config.Generic it is a general-purpose provider instead: the issuer at
+// Config.IssuerPath (root or not, with or without a trailing slash), any
+// authorization parameter (max_age honoured), the registered client
+// authentication method checked exactly (client_secret_basic by default,
+// client_secret_post, client_secret_jwt, private_key_jwt with kid, or none
+// with PKCE; assertions with a jti seen once), a PAR endpoint (required with
+// RequirePAR), plain JSON userinfo by default, and optional
+// end_session_endpoint and userinfo_endpoint. LogoutToken mints back-channel
+// logout tokens, good or broken, and SendLogoutToken posts one to an app:
+//
+//	fake := oidctest.Start(t, oidctest.Config{Generic: true, IssuerPath: "/realms/staff", RequirePAR: true})
+//	n := fake.Count(fake.Path(oidctest.PathPAR))
+//	tok, _ := fake.LogoutToken(oidctest.LogoutToken{SessionID: login.IDToken.SessionID})
+//	status, _, _ := fake.SendLogoutToken(ctx, nil, app.URL+"/backchannel-logout", tok)
+//
+// What it does NOT do: token introspection, identity-provider federation, or
+// persistence; it is for tests and local development, never production.
 package oidctest
