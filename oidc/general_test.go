@@ -320,6 +320,9 @@ func TestGenericHandlers(t *testing.T) {
 			fake := oidctest.StartTLS(t, tc.cfg)
 			a := newApp(t, fake, func(c *oidc.Config) {
 				c.ProConnect, c.AuthMethod, c.Scopes = false, "", []string{"usual_name", "siret"}
+				if tc.cfg.NoEndSession {
+					c.PostLogoutRedirectURL = "" // not needed without RP-initiated logout
+				}
 			})
 			b := newBrowser(t, a)
 			p := b.follow(a.srv.URL+"/private/page", "")

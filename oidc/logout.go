@@ -11,20 +11,20 @@ import (
 // browser to (RP-initiated logout is a browser redirect; a provider without
 // one is ErrUnsupported), with id_token_hint (the
 // raw ID token of the session, recommended), client_id, a fresh state and
-// post_logout_redirect_uri; and the logout Flow to keep until ProConnect redirects
-// back, where CheckState compares the returned state. client_id is always sent:
+// post_logout_redirect_uri (ErrConfig without Config.PostLogoutRedirectURL);
+// and the logout Flow to keep until the provider redirects back, where CheckState compares the returned state. client_id is always sent:
 // ProConnect (node-oidc-provider) refuses a post_logout_redirect_uri with neither
 // id_token_hint nor client_id, so a logout without a hint still comes back.
 func (c *Client) LogoutURL(ctx context.Context, idTokenHint string) (string, Flow, error) {
-	if c.cfg.PostLogoutRedirectURL == "" {
-		return "", Flow{}, fmt.Errorf("%w: PostLogoutRedirectURL is required for logout", ErrConfig)
-	}
 	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return "", Flow{}, err
 	}
-	if md.EndSessionEndpoint == "" {
+	if md.EndSessionEndpoint == "" { // checked first: such a client needs no PostLogoutRedirectURL
 		return "", Flow{}, fmt.Errorf("%w: no end_session_endpoint: the provider has no RP-initiated logout; end the local session only", ErrUnsupported)
+	}
+	if c.cfg.PostLogoutRedirectURL == "" {
+		return "", Flow{}, fmt.Errorf("%w: PostLogoutRedirectURL is required for logout", ErrConfig)
 	}
 	f := Flow{State: randomString(), Logout: true, Created: c.cfg.Now().Unix(), Issuer: c.cfg.Issuer, ClientID: c.cfg.ClientID}
 	p := url.Values{
