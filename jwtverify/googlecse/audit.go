@@ -2,11 +2,9 @@ package googlecse
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"github.com/sesame-go/sesame/jwtverify"
 )
@@ -45,8 +43,10 @@ const (
 )
 
 // AuditRecord is the record of one verification, in the seed's shape: it
-// marshals to exactly tenant_id, jwk{kid, alg}, jwt{…}, valid, source, type and
-// details (omitted when valid). It never holds the token itself.
+// marshals to tenant_id, jwk{kid, alg}, jwt{…}, valid, source, type, details
+// (omitted when valid) and operation (the KACLS call verified, Sesame's
+// addition). A value the token does not carry is absent (a nil pointer,
+// omitted from the JSON), never "" or 0. It never holds the token itself.
 type AuditRecord struct {
 	// TenantID is the tenant's uuid v4 (as given, clipped, when unknown).
 	TenantID string `json:"tenant_id"`
@@ -60,54 +60,95 @@ type AuditRecord struct {
 	Source Source `json:"source"`
 	// Type is the kind of token.
 	Type TokenType `json:"type"`
-	// Details is a short human cause of a refusal ("JWT expired"); empty when
-	// valid.
+	// Details is a short human cause of a refusal that names the claim
+	// involved ("JWT expired", "resource_name missing", "kacls_url
+	// mismatch"); empty when valid.
 	Details string `json:"details,omitempty"`
+	// Operation is the KACLS call the token was verified for (clipped when
+	// it is not one of the Operations).
+	Operation Operation `json:"operation,omitempty"`
 }
 
-// AuditJWK is the audit record's jwk object.
+// AuditJWK is the audit record's jwk object; a member the header lacks is nil.
 type AuditJWK struct {
 	// Kid is the token's kid.
-	Kid string `json:"kid"`
+	Kid *string `json:"kid,omitempty"`
 	// Alg is the token's alg (RS256 for a valid token).
-	Alg string `json:"alg"`
+	Alg *string `json:"alg,omitempty"`
 }
 
-// AuditJWT is the audit record's jwt object.
+// AuditJWT is the audit record's jwt object. A claim the token does not carry
+// (or carries as another JSON type) is nil. The values of a valid token are
+// whole; those of a refused token are bounded where a valid token's could not
+// reach (an email over 320 bytes, a resource_name over 512), cut on a UTF-8
+// boundary and marked with "…".
 type AuditJWT struct {
 	// Email is the user's email.
-	Email string `json:"email"`
-	// GoogleEmail is the user's Google account email, when the token has one.
-	GoogleEmail string `json:"google_email,omitempty"`
+	Email *string `json:"email,omitempty"`
+	// GoogleEmail is the user's Google account email.
+	GoogleEmail *string `json:"google_email,omitempty"`
 	// Iss is the issuer.
-	Iss string `json:"iss"`
-	// Aud is the audience, always an array.
-	Aud []string `json:"aud"`
-	// Exp and Iat are the expiry and issue times, in Unix seconds.
-	Exp int64 `json:"exp"`
-	Iat int64 `json:"iat"` // Unix seconds
-	// NumberOfCustomClaims counts the claims outside the registered (RFC 7519)
-	// and CSE-defined ones.
+	Iss *string `json:"iss,omitempty"`
+	// Aud is the audience, an array even when the token wrote a string; nil
+	// when the token has none.
+	Aud []string `json:"aud,omitzero"`
+	// Exp is the expiry, in Unix seconds.
+	Exp *int64 `json:"exp,omitempty"`
+	// Iat is the issue time, in Unix seconds.
+	Iat *int64 `json:"iat,omitempty"`
+	// NumberOfCustomClaims counts the claims that are neither registered
+	// (RFC 7519 §4.1: iss, sub, aud, exp, nbf, iat, jti) nor defined by
+	// Google's CSE reference for the token's kind (for Gmail's authorization
+	// token message_id, spki_hash and spki_hash_algorithm are defined; for a
+	// delegate token delegated_to and resource_name; see Verifier).
 	NumberOfCustomClaims int `json:"number_of_custom_claims"`
 	// KACLSURL is kacls_url (kacls-to-kacls and authorization tokens).
-	KACLSURL string `json:"kacls_url,omitempty"`
+	KACLSURL *string `json:"kacls_url,omitempty"`
 	// ResourceName is resource_name (kacls-to-kacls, authorization and
 	// delegate tokens).
-	ResourceName string `json:"resource_name,omitempty"`
+	ResourceName *string `json:"resource_name,omitempty"`
 }
 
-// MarshalJSON writes aud as an array even when empty.
-func (j AuditJWT) MarshalJSON() ([]byte, error) {
-	type plain AuditJWT
-	if j.Aud == nil {
-		j.Aud = []string{}
+// LogValue is the jwk object with only its present members.
+func (j AuditJWK) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, 2)
+	attrs = appendString(attrs, "kid", j.Kid)
+	attrs = appendString(attrs, "alg", j.Alg)
+	return slog.GroupValue(attrs...)
+}
+
+// LogValue is the jwt object with only its present members, in the seed's
+// order.
+func (j AuditJWT) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = appendString(attrs, "email", j.Email)
+	attrs = appendString(attrs, "google_email", j.GoogleEmail)
+	attrs = appendString(attrs, "iss", j.Iss)
+	if j.Aud != nil {
+		attrs = append(attrs, slog.Any("aud", j.Aud))
 	}
-	return json.Marshal(plain(j))
+	if j.Exp != nil {
+		attrs = append(attrs, slog.Int64("exp", *j.Exp))
+	}
+	if j.Iat != nil {
+		attrs = append(attrs, slog.Int64("iat", *j.Iat))
+	}
+	attrs = append(attrs, slog.Int("number_of_custom_claims", j.NumberOfCustomClaims))
+	attrs = appendString(attrs, "kacls_url", j.KACLSURL)
+	attrs = appendString(attrs, "resource_name", j.ResourceName)
+	return slog.GroupValue(attrs...)
+}
+
+func appendString(attrs []slog.Attr, key string, v *string) []slog.Attr {
+	if v == nil {
+		return attrs
+	}
+	return append(attrs, slog.String(key, *v))
 }
 
 // Auditor receives the record of every verification, valid or not, exactly
 // once. rec is reused after Audit returns: an Auditor that keeps records keeps
-// a copy (*rec; its Aud slice is not reused).
+// a copy (*rec; what its pointers and Aud slice point to is not reused).
 type Auditor interface {
 	// Audit records one verification.
 	Audit(ctx context.Context, rec *AuditRecord)
@@ -145,6 +186,9 @@ func (a *SlogAuditor) Audit(ctx context.Context, rec *AuditRecord) {
 	if rec.Details != "" {
 		attrs = append(attrs, slog.String("details", rec.Details))
 	}
+	if rec.Operation != "" {
+		attrs = append(attrs, slog.String("operation", string(rec.Operation)))
+	}
 	a.Logger.LogAttrs(ctx, level, "verify", attrs...)
 }
 
@@ -167,152 +211,193 @@ func NewJSONAuditor(w interface{ Write([]byte) (int, error) }) *SlogAuditor {
 	return &SlogAuditor{Logger: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: ReplaceLevel}))}
 }
 
-// maxAuditValue bounds every string an audit record repeats from a token.
-const maxAuditValue = 256
+// Bounds of the values a refused token's record repeats: each at least what
+// a valid token can carry, so only what could not come from a valid token is
+// cut.
+const (
+	maxAuditEmail = 320  // an address: 64 + "@" + 255 (RFC 3696, errata 1690)
+	maxAuditURL   = 1024 // iss, kacls_url
+	maxAuditAud   = 256  // one audience (a client id, cse-authorization)
+	maxAuditAuds  = 16   // audiences
+	maxAuditKid   = 256
+	maxAuditAlg   = 32
+	maxAuditID    = 64 // a tenant id or an operation that is not one
+)
 
-// clip bounds an untrusted value for the audit record.
-func clip(s string) string {
-	if len(s) > maxAuditValue {
-		return s[:maxAuditValue] + "…"
-	}
-	return s
+// auditValues holds what a record's pointers point to: one allocation per
+// record, never reused, so a copy of a record stays true after the pool
+// reuses the record.
+type auditValues struct {
+	kid, alg, email, googleEmail, iss, kaclsURL, resourceName string
+	exp, iat                                                  int64
 }
 
-// knownClaims are the registered (RFC 7519) and CSE-defined claims; every
-// other claim counts as custom.
-func knownClaim(name string) bool {
-	switch name {
-	case "iss", "sub", "aud", "exp", "nbf", "iat", "jti",
-		"email", "google_email", "email_type", "kacls_url", "resource_name", "role", "perimeter_id", "delegated_to":
-		return true
+// set points *dst at slot, holding s bounded at n bytes when bound.
+func set(dst **string, slot *string, s string, n int, bound bool) {
+	if bound {
+		s = clipTo(s, n)
 	}
-	return false
+	*slot = s
+	*dst = slot
 }
 
-// fillFromToken fills the jwt and jwk objects from a verified token.
-func (rec *AuditRecord) fillFromToken(tok *jwtverify.Token) {
+// fillFromToken fills the jwt and jwk objects from a verified token of kind k:
+// whole when the verification passed, bounded when a later check refused it.
+func (rec *AuditRecord) fillFromToken(tok *jwtverify.Token, k claimKind, bound bool) {
+	v := new(auditValues)
 	h := tok.Header()
-	rec.JWK = AuditJWK{Kid: clip(h.Kid), Alg: clip(h.Alg)}
-	email, _ := tok.StringClaim("email")
-	gmail, _ := tok.StringClaim("google_email")
-	kurl, _ := tok.StringClaim("kacls_url")
-	res, _ := tok.StringClaim("resource_name")
-	n := 0
-	for name := range tok.ClaimNames() {
-		if !knownClaim(name) {
-			n++
+	if h.Kid != "" {
+		set(&rec.JWK.Kid, &v.kid, h.Kid, maxAuditKid, bound)
+	} else if raw, ok := tok.HeaderField("kid"); ok && string(raw) == `""` {
+		set(&rec.JWK.Kid, &v.kid, "", 0, false)
+	}
+	set(&rec.JWK.Alg, &v.alg, h.Alg, maxAuditAlg, bound) // a verified token has one
+	j := &rec.JWT
+	for _, c := range []struct {
+		name string
+		dst  **string
+		slot *string
+		n    int
+	}{
+		{"email", &j.Email, &v.email, maxAuditEmail},
+		{"google_email", &j.GoogleEmail, &v.googleEmail, maxAuditEmail},
+		{"iss", &j.Iss, &v.iss, maxAuditURL},
+		{"kacls_url", &j.KACLSURL, &v.kaclsURL, maxAuditURL},
+		{"resource_name", &j.ResourceName, &v.resourceName, maxGmailResourceName},
+	} {
+		if s, ok := tok.StringClaim(c.name); ok {
+			set(c.dst, c.slot, s, c.n, bound)
 		}
 	}
-	rec.JWT = AuditJWT{
-		Email: clip(email), GoogleEmail: clip(gmail), Iss: clip(tok.Issuer()), Aud: tok.Audience(),
-		Exp: tok.Expiry().Unix(), Iat: tok.IssuedAt().Unix(), NumberOfCustomClaims: n,
-		KACLSURL: clip(kurl), ResourceName: clip(res),
+	if aud := tok.Audience(); len(aud) > 0 {
+		if bound {
+			aud = boundAud(aud)
+		}
+		j.Aud = aud
 	}
-	if !tok.HasIssuedAt() {
-		rec.JWT.Iat = 0
+	if tok.Expires() {
+		v.exp = tok.Expiry().Unix()
+		j.Exp = &v.exp
 	}
-	if !tok.Expires() {
-		rec.JWT.Exp = 0
+	if tok.HasIssuedAt() {
+		v.iat = tok.IssuedAt().Unix()
+		j.Iat = &v.iat
+	}
+	for name := range tok.ClaimNames() {
+		if !k.defined(name) {
+			j.NumberOfCustomClaims++
+		}
 	}
 }
 
-// maxPeek bounds the tokens read without trust for a refusal's record.
-const maxPeek = 64 << 10
-
-// fillFromRaw fills the jwt and jwk objects from a token that was refused:
-// decoded without any check, every value clipped, nothing kept when it does
-// not decode.
-func (rec *AuditRecord) fillFromRaw(raw string) {
-	if len(raw) > maxPeek {
-		return
-	}
-	parts := strings.SplitN(raw, ".", 3)
-	if len(parts) != 3 {
-		return
-	}
-	var h struct {
-		Kid string `json:"kid"`
-		Alg string `json:"alg"`
-	}
-	if b, err := base64.RawURLEncoding.DecodeString(parts[0]); err == nil && json.Unmarshal(b, &h) == nil {
-		rec.JWK = AuditJWK{Kid: clip(h.Kid), Alg: clip(h.Alg)}
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return
-	}
-	var claims map[string]json.RawMessage
-	if json.Unmarshal(b, &claims) != nil {
-		return
-	}
-	str := func(name string) string {
-		var s string
-		_ = json.Unmarshal(claims[name], &s)
-		return clip(s)
-	}
-	num := func(name string) int64 {
-		var f float64
-		if json.Unmarshal(claims[name], &f) != nil || f != f || f > 1<<53 || f < -(1<<53) {
-			return 0
-		}
-		return int64(f)
-	}
-	var aud []string
-	if json.Unmarshal(claims["aud"], &aud) != nil {
-		if s := str("aud"); s != "" {
-			aud = []string{s}
-		}
+// boundAud bounds a refused token's audiences, in place.
+func boundAud(aud []string) []string {
+	if len(aud) > maxAuditAuds {
+		aud = aud[:maxAuditAuds]
 	}
 	for i := range aud {
-		aud[i] = clip(aud[i])
+		aud[i] = clipTo(aud[i], maxAuditAud)
 	}
-	if len(aud) > 16 {
-		aud = aud[:16]
+	return aud
+}
+
+// fillFromRaw fills the jwt and jwk objects of a refused token of type typ
+// read without any check: every value bounded, a member of another JSON type
+// left out, nothing from a part that does not decode.
+func (rec *AuditRecord) fillFromRaw(raw string, typ TokenType) {
+	if len(raw) > maxTokenSize {
+		return
 	}
-	n := 0
-	for name := range claims {
-		if !knownClaim(name) {
-			n++
+	u, _ := parseUnverified(raw)
+	iss, _ := str(u.claims, "iss")
+	k := kindOf(typ, iss)
+	v := new(auditValues)
+	for _, c := range []struct {
+		m    map[string]json.RawMessage
+		name string
+		dst  **string
+		slot *string
+		n    int
+	}{
+		{u.header, "kid", &rec.JWK.Kid, &v.kid, maxAuditKid},
+		{u.header, "alg", &rec.JWK.Alg, &v.alg, maxAuditAlg},
+		{u.claims, "email", &rec.JWT.Email, &v.email, maxAuditEmail},
+		{u.claims, "google_email", &rec.JWT.GoogleEmail, &v.googleEmail, maxAuditEmail},
+		{u.claims, "iss", &rec.JWT.Iss, &v.iss, maxAuditURL},
+		{u.claims, "kacls_url", &rec.JWT.KACLSURL, &v.kaclsURL, maxAuditURL},
+		{u.claims, "resource_name", &rec.JWT.ResourceName, &v.resourceName, maxGmailResourceName},
+	} {
+		if s, ok := str(c.m, c.name); ok {
+			set(c.dst, c.slot, s, c.n, true)
 		}
 	}
-	rec.JWT = AuditJWT{
-		Email: str("email"), GoogleEmail: str("google_email"), Iss: str("iss"), Aud: aud,
-		Exp: num("exp"), Iat: num("iat"), NumberOfCustomClaims: n,
-		KACLSURL: str("kacls_url"), ResourceName: str("resource_name"),
+	if u.claims == nil {
+		return
+	}
+	j := &rec.JWT
+	if s, ok := str(u.claims, "aud"); ok {
+		j.Aud = boundAud([]string{s})
+	} else if raw, ok := u.claims["aud"]; ok {
+		var aud []string
+		if json.Unmarshal(raw, &aud) == nil && len(aud) > 0 && raw[0] == '[' {
+			j.Aud = boundAud(aud)
+		}
+	}
+	if n, ok := number(u.claims, "exp"); ok {
+		v.exp = n
+		j.Exp = &v.exp
+	}
+	if n, ok := number(u.claims, "iat"); ok {
+		v.iat = n
+		j.Iat = &v.iat
+	}
+	for name := range u.claims {
+		if !k.defined(name) {
+			j.NumberOfCustomClaims++
+		}
 	}
 }
 
-// details is the short human cause of a refusal, never a token value.
+// number reads a member that is a JSON number within ±2^53, truncated to an
+// integer (NumericDate may have a fraction).
+func number(m map[string]json.RawMessage, name string) (int64, bool) {
+	var f float64
+	raw, ok := m[name]
+	if !ok || json.Unmarshal(raw, &f) != nil || raw[0] == 'n' || f > 1<<53 || f < -(1<<53) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// details is the short human cause of a refusal, naming the claim involved,
+// never a token value.
 func details(err error) string {
+	if ce, ok := errors.AsType[*ClaimError](err); ok {
+		return ce.Claim + " " + ce.Problem
+	}
 	for _, d := range []struct {
 		err  error
 		text string
 	}{
 		{ErrTenant, "unknown tenant"},
 		{ErrTokenType, "wrong token type"},
-		{ErrIssuer, "untrusted issuer"},
-		{ErrIdPConfiguration, "IdP configuration unusable"},
+		{ErrIssuer, "untrusted issuer (iss)"},
+		{ErrIdPConfiguration, "IdP configuration wrong"},
 		{ErrUnavailable, "keys unavailable"},
 		{jwtverify.ErrUnavailable, "keys unavailable"},
-		{ErrRole, "role not allowed for the operation"},
-		{ErrKACLSURL, "kacls_url mismatch"},
-		{ErrResourceName, "resource_name mismatch"},
-		{ErrEmail, "email mismatch"},
-		{ErrDelegation, "delegation mismatch"},
-		{ErrGuest, "guest access not allowed"},
 		{jwtverify.ErrExpired, "JWT expired"},
-		{jwtverify.ErrNotYetValid, "JWT not yet valid"},
-		{jwtverify.ErrIssuedInFuture, "JWT issued in the future"},
-		{jwtverify.ErrAudience, "audience mismatch"},
-		{jwtverify.ErrIssuer, "issuer mismatch"},
+		{jwtverify.ErrNotYetValid, "JWT not yet valid (nbf)"},
+		{jwtverify.ErrIssuedInFuture, "JWT issued in the future (iat)"},
+		{jwtverify.ErrAudience, "audience mismatch (aud)"},
+		{jwtverify.ErrIssuer, "issuer mismatch (iss)"},
 		{jwtverify.ErrSignature, "invalid signature"},
-		{jwtverify.ErrUnknownKey, "unknown key"},
+		{jwtverify.ErrUnknownKey, "unknown key (kid)"},
 		{jwtverify.ErrWeakKey, "key refused"},
-		{jwtverify.ErrAlgorithm, "algorithm not allowed"},
+		{jwtverify.ErrAlgorithm, "algorithm not allowed (alg)"},
 		{jwtverify.ErrMissingClaim, "missing claim"},
 		{jwtverify.ErrTooLarge, "JWT too large"},
 		{jwtverify.ErrMalformed, "malformed JWT"},
-		{jwtverify.ErrCritical, "unsupported critical header"},
+		{jwtverify.ErrCritical, "unsupported critical header (crit)"},
 	} {
 		if errors.Is(err, d.err) {
 			return d.text

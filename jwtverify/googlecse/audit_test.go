@@ -85,7 +85,7 @@ func TestAuditRecordGolden(t *testing.T) {
 	ctx := context.Background()
 	exp := time.Now().Add(time.Hour).Unix()
 	good := e.fake.MintAuthentication("alice.dupont@gmail.com", map[string]any{"google_email": "alice.google@gmail.com", "exp": exp, "dept": "R&D"})
-	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, good, googlecse.UserAuthentication); err != nil {
+	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, good, googlecse.UserAuthentication, googlecse.OpUnwrap); err != nil {
 		t.Fatal(err)
 	}
 	valid := marshal(t, e.one(t))
@@ -103,7 +103,7 @@ func TestAuditRecordGolden(t *testing.T) {
 		t.Errorf("valid record: %v", valid)
 	}
 	bad := e.fake.MintAuthentication("alice.dupont@gmail.com", map[string]any{"exp": time.Now().Add(-time.Hour).Unix(), "iat": time.Now().Add(-2 * time.Hour).Unix()})
-	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, bad, googlecse.UserAuthentication); err == nil {
+	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, bad, googlecse.UserAuthentication, googlecse.OpUnwrap); err == nil {
 		t.Fatal("expired token accepted")
 	}
 	invalid := marshal(t, e.one(t))
@@ -113,7 +113,7 @@ func TestAuditRecordGolden(t *testing.T) {
 	}
 	// The kacls-to-kacls record carries kacls_url and resource_name.
 	k := e.fake.MintKACLSToKACLS(map[string]any{"kacls_url": kaclsURL, "resource_name": resource})
-	if _, err := e.v.VerifyKACLSToKACLS(ctx, tenantRemote, k); err != nil {
+	if _, err := e.v.VerifyKACLSToKACLS(ctx, tenantRemote, k, resource); err != nil {
 		t.Fatal(err)
 	}
 	kr := marshal(t, e.one(t))
@@ -122,7 +122,7 @@ func TestAuditRecordGolden(t *testing.T) {
 		t.Errorf("kacls record: %v", kr)
 	}
 	// aud is an array even for a record of an unreadable token.
-	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, "not a token", googlecse.UserAuthentication); err == nil {
+	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, "not a token", googlecse.UserAuthentication, googlecse.OpUnwrap); err == nil {
 		t.Fatal("garbage accepted")
 	}
 	if aud := marshal(t, e.one(t))["jwt"].(map[string]any)["aud"]; !reflect.DeepEqual(aud, []any{}) {
@@ -137,9 +137,9 @@ func TestSlogAuditorLevels(t *testing.T) {
 	e := newEnv(t, func(cfg *googlecse.Config, _ *[]googlecse.Tenant) { cfg.Auditor = googlecse.NewJSONAuditor(&buf) })
 	ctx := context.Background()
 	good := e.fake.MintAuthentication("a@x.com", nil)
-	_, _ = e.v.VerifyAuthentication(ctx, tenantRemote, good, googlecse.UserAuthentication)
+	_, _ = e.v.VerifyAuthentication(ctx, tenantRemote, good, googlecse.UserAuthentication, googlecse.OpUnwrap)
 	bad := e.fake.MintAuthentication("a@x.com", map[string]any{"aud": "other"})
-	_, _ = e.v.VerifyAuthentication(ctx, tenantRemote, bad, googlecse.UserAuthentication)
+	_, _ = e.v.VerifyAuthentication(ctx, tenantRemote, bad, googlecse.UserAuthentication, googlecse.OpUnwrap)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("%d lines: %s", len(lines), buf.String())
@@ -171,7 +171,7 @@ func FuzzAuditRecord(f *testing.F) {
 	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, payload string) {
 		raw := "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIn0." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".c2ln"
-		_, err := e.v.VerifyAuthentication(context.Background(), tenantLocal, raw, googlecse.UserAuthentication)
+		_, err := e.v.VerifyAuthentication(context.Background(), tenantLocal, raw, googlecse.UserAuthentication, googlecse.OpUnwrap)
 		if err == nil {
 			t.Fatal("an unsigned token was accepted")
 		}

@@ -93,10 +93,9 @@ type Verifier struct {
 
 // verifierKey names a verifier: its key source, issuer and audiences.
 type verifierKey struct {
-	src      jwtverify.KeySource
-	iss      string
-	aud      string // audiences joined by a NUL
-	required string // extra required claims joined by a NUL
+	src jwtverify.KeySource
+	iss string
+	aud string // audiences joined by a NUL
 }
 
 // New checks cfg and returns a Verifier. Nothing is fetched yet.

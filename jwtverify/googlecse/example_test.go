@@ -20,7 +20,7 @@ func Example() {
 		GoogleKeysURL: fake.GoogleKeysURL()})
 
 	ctx := context.Background()
-	authn, err := v.VerifyAuthentication(ctx, tenantID, fake.MintAuthentication("alice@example.com", nil), googlecse.UserAuthentication)
+	authn, err := v.VerifyAuthentication(ctx, tenantID, fake.MintAuthentication("alice@example.com", nil), googlecse.UserAuthentication, googlecse.OpUnwrap)
 	if err != nil {
 		fmt.Println(err)
 		return

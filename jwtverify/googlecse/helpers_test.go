@@ -139,3 +139,11 @@ func marshal(t *testing.T, v any) map[string]any {
 	}
 	return m
 }
+
+// val is what a record's string pointer holds, "<absent>" for nil.
+func val(p *string) string {
+	if p == nil {
+		return "<absent>"
+	}
+	return *p
+}

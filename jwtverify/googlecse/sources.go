@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/sesame-go/sesame/internal/jsonobj"
 	"github.com/sesame-go/sesame/internal/remote"
 	"github.com/sesame-go/sesame/jwtverify"
 )
@@ -47,12 +48,47 @@ type discoveryDocument struct {
 	JWKSURI string `json:"jwks_uri"`
 }
 
+// wellKnown ends the URL of an issuer's discovery document (OpenID Connect
+// Discovery §4).
+const wellKnown = "/.well-known/openid-configuration"
+
+// checkIssuer applies OpenID Connect Discovery §4.3: the document's issuer is
+// the issuer whose well-known URL it was fetched from (with or without a
+// trailing slash). Another one is the IdP's configuration error, never a
+// token's issuer to trust.
+func (d *discoveryDocument) checkIssuer(discoveryURI string) error {
+	want, ok := strings.CutSuffix(discoveryURI, wellKnown)
+	if !ok {
+		return fmt.Errorf("%w: the IdP's configuration is wrong: its discovery_uri %s does not end in %s, so it names no issuer "+
+			"(OpenID Connect Discovery §4)", ErrIdPConfiguration, quote(discoveryURI), wellKnown)
+	}
+	if d.Issuer != want && d.Issuer != want+"/" {
+		return fmt.Errorf("%w: the IdP's configuration is wrong: the discovery document at %s names issuer %s, "+
+			"not the issuer it was fetched for (%s + %s; OpenID Connect Discovery §4.3)",
+			ErrIdPConfiguration, quote(discoveryURI), quote(d.Issuer), quote(want), wellKnown)
+	}
+	return nil
+}
+
+// decodeObject decodes one JSON object the way its writer's readers do:
+// unknown members ignored, optional members absent or null, but strict on
+// types and on repeated names (jsonobj).
+func decodeObject(body []byte, what string, v any) error {
+	if _, err := jsonobj.Members(body); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrIdPConfiguration, what, err)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrIdPConfiguration, what, err)
+	}
+	return nil
+}
+
 // decodeCSEConfiguration parses and checks a cse-configuration.
 func decodeCSEConfiguration(allowHTTP bool) remote.Decoder[*cseConfiguration] {
 	return func(body []byte) (*cseConfiguration, error) {
 		var c cseConfiguration
-		if err := json.Unmarshal(body, &c); err != nil {
-			return nil, fmt.Errorf("%w: cse-configuration: %w", ErrIdPConfiguration, err)
+		if err := decodeObject(body, "cse-configuration", &c); err != nil {
+			return nil, err
 		}
 		if c.ClientID == "" {
 			return nil, fmt.Errorf("%w: cse-configuration has no client_id", ErrIdPConfiguration)
@@ -69,8 +105,8 @@ func decodeCSEConfiguration(allowHTTP bool) remote.Decoder[*cseConfiguration] {
 func decodeDiscovery(allowHTTP bool) remote.Decoder[*discoveryDocument] {
 	return func(body []byte) (*discoveryDocument, error) {
 		var d discoveryDocument
-		if err := json.Unmarshal(body, &d); err != nil {
-			return nil, fmt.Errorf("%w: discovery document: %w", ErrIdPConfiguration, err)
+		if err := decodeObject(body, "discovery document", &d); err != nil {
+			return nil, err
 		}
 		if d.Issuer == "" {
 			return nil, fmt.Errorf("%w: discovery document has no issuer", ErrIdPConfiguration)
@@ -143,10 +179,11 @@ func (v *Verifier) discoveryDocument(ctx context.Context, u string) (*discoveryD
 }
 
 // verifier returns the shared jwtverify.Verifier for a key source, issuer and
-// audiences (audKey: them joined by NULs): RS256 only, exp and iat required,
-// plus the claims of req.
-func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, audKey string, req required) (*jwtverify.Verifier, error) {
-	key := verifierKey{src: src, iss: iss, aud: audKey, required: req.key}
+// audiences (audKey: them joined by NULs): RS256 only, iss, aud, exp and iat
+// required. The claims of each kind of token are checked by this package, so
+// that each case ends in its sentinel (ErrResourceName, ErrDelegation, …).
+func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, audKey string) (*jwtverify.Verifier, error) {
+	key := verifierKey{src: src, iss: iss, aud: audKey}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if jv, ok := v.verifiers[key]; ok {
@@ -154,7 +191,7 @@ func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, a
 	}
 	jv, err := jwtverify.New(src, jwtverify.Config{
 		Issuer: iss, Audience: aud, Algorithms: []string{"RS256"}, Leeway: v.cfg.Leeway,
-		RequiredClaims: append([]string{"iss", "aud", "exp", "iat"}, req.claims...),
+		RequiredClaims: standardClaims(),
 		Now:            v.cfg.Now, Logger: v.cfg.Logger,
 	})
 	if err != nil {
@@ -189,11 +226,13 @@ func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify
 		if err == nil {
 			var d *discoveryDocument
 			if d, err = v.discoveryDocument(ctx, conf.DiscoveryURI); err == nil {
-				if d.Issuer != iss {
-					continue
+				if err = d.checkIssuer(conf.DiscoveryURI); err == nil {
+					if d.Issuer != iss {
+						continue
+					}
+					k, err := v.keySource(d.JWKSURI)
+					return k, conf.auds, conf.audKey, SourceRemote, err
 				}
-				k, err := v.keySource(d.JWKSURI)
-				return k, conf.auds, conf.audKey, SourceRemote, err
 			}
 		}
 		fetchErr = errors.Join(fetchErr, err)
@@ -206,19 +245,6 @@ func (v *Verifier) idpFor(ctx context.Context, t *Tenant, iss string) (jwtverify
 	return nil, nil, "", SourceLocal, fmt.Errorf("%w: no IdP of the tenant issues %s", ErrIssuer, quote(iss))
 }
 
-// required is a set of claims a verifier requires beyond iss, aud, exp and iat,
-// with its cache key.
-type required struct {
-	claims []string
-	key    string
-}
-
-// The required claims of each token kind.
-func requiredAuthn() required { return required{[]string{"email"}, "email"} }
-func requiredDelegate() required {
-	return required{[]string{"email", "delegated_to", "resource_name"}, "delegate"}
-}
-func requiredAuthz() required {
-	return required{[]string{"email", "role", "kacls_url", "resource_name"}, "authz"}
-}
-func requiredKACLS() required { return required{[]string{"kacls_url", "resource_name"}, "kacls"} }
+// standardClaims are the claims every token must carry, in the order
+// jwtverify checks them.
+func standardClaims() []string { return []string{"iss", "aud", "exp", "iat"} }

@@ -25,6 +25,13 @@ type Tenant struct {
 	// AllowGuests accepts authorization tokens of guests (email_type
 	// google-visitor or customer-idp). Default false: refused (ErrGuest).
 	AllowGuests bool
+	// OwnerDomain is the Google Workspace domain of the KACLS's owner for this
+	// tenant ("example.com"). An authorization token's kacls_owner_domain,
+	// when present, must equal it (case-insensitively), so that nobody else
+	// can register this KACLS with Google. Default "": not checked, except for
+	// OpDelegate, whose tokens carrying kacls_owner_domain are then refused
+	// (Google's delegate reference requires the check).
+	OwnerDomain string
 	// TrustedKACLS lists the peer KACLS URLs (the iss of kacls-to-kacls tokens,
 	// keys at <url>/certs) whose migration tokens are accepted. An iss outside
 	// this list is refused before anything is fetched. Default none.
@@ -98,7 +105,7 @@ func checkURL(name, raw string, allowHTTP bool) error {
 }
 
 // Check validates the tenant: a uuid v4 id, an https KACLSURL, at least one
-// valid IdP, https peer URLs.
+// valid IdP, a domain name as OwnerDomain, https peer URLs.
 func (t *Tenant) Check() error { return t.check(false) }
 
 func (t *Tenant) check(allowHTTP bool) error {
@@ -115,6 +122,9 @@ func (t *Tenant) check(allowHTTP bool) error {
 		if err := t.IdPs[i].check(allowHTTP); err != nil {
 			return err
 		}
+	}
+	if t.OwnerDomain != "" && !isDomain(t.OwnerDomain) {
+		return fmt.Errorf("%w: tenant %s: OwnerDomain %q is not a domain name", ErrConfig, t.ID, t.OwnerDomain)
 	}
 	for _, p := range t.TrustedKACLS {
 		if err := checkURL("TrustedKACLS", p, allowHTTP); err != nil {
@@ -197,10 +207,22 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// quote clips and quotes an untrusted value for an error.
-func quote(s string) string {
-	if len(s) > 64 {
-		s = s[:64] + "…"
+// isDomain reports whether s looks like a DNS name: dot-separated labels of
+// letters, digits and hyphens (no scheme, port, path or "@").
+func isDomain(s string) bool {
+	if len(s) > 253 {
+		return false
 	}
-	return fmt.Sprintf("%q", s)
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(isHex(c) || 'g' <= c && c <= 'z' || 'G' <= c && c <= 'Z' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }

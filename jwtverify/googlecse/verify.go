@@ -17,6 +17,8 @@ const maxTokenSize = 16 << 10
 type Authentication struct {
 	// Type is the kind of authentication token.
 	Type TokenType
+	// Operation is the KACLS call it was verified for.
+	Operation Operation
 	// Email is the user's email.
 	Email string
 	// GoogleEmail is the user's Google account email, when given.
@@ -37,79 +39,100 @@ func (a *Authentication) AuthorizedEmail() string {
 }
 
 // VerifyAuthentication verifies an authentication token of one of the tenant's
-// IdPs (types user, admin, wrapprivatekey and delegate authentication): RS256,
-// iss of a tenant IdP, aud one of its client ids, exp and iat, an email; a
-// delegate token also needs delegated_to and resource_name. The Auditor gets
-// exactly one record, valid or not.
-func (v *Verifier) VerifyAuthentication(ctx context.Context, tenantID, raw string, typ TokenType) (*Authentication, error) {
-	return audited(ctx, v, tenantID, raw, typ, func(rec *AuditRecord) (*Authentication, error) {
-		return v.verifyAuthentication(ctx, rec, tenantID, raw, typ)
+// IdPs (types user, admin, wrapprivatekey and delegate authentication) for
+// the KACLS call op: RS256, iss of a tenant IdP, aud one of its client ids, exp
+// and iat, an email (a string; google_email, when present, too); a delegate
+// token also needs delegated_to (else ErrDelegation) and resource_name (else
+// ErrResourceName). A string that is not a JWT is jwtverify.ErrMalformed,
+// whatever it names. The Auditor gets exactly one record, valid or not,
+// naming op.
+func (v *Verifier) VerifyAuthentication(ctx context.Context, tenantID, raw string, typ TokenType, op Operation) (*Authentication, error) {
+	return audited(ctx, v, tenantID, raw, typ, op, func(rec *AuditRecord) (*Authentication, error) {
+		return v.verifyAuthentication(ctx, rec, tenantID, raw, typ, op)
 	})
 }
 
-func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, tenantID, raw string, typ TokenType) (*Authentication, error) {
+func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, tenantID, raw string, typ TokenType, op Operation) (*Authentication, error) {
 	switch typ {
 	case UserAuthentication, AdminAuthentication, WrapPrivateKeyAuthentication, DelegateAuthentication:
 	default:
 		return nil, fmt.Errorf("%w: %s is not an authentication type VerifyAuthentication checks", ErrTokenType, quote(string(typ)))
 	}
+	if !op.authenticated() {
+		return nil, fmt.Errorf("%w: %s takes no authentication token (or is not an Operation)", ErrTokenType, quote(string(op)))
+	}
 	t, err := v.tenantFor(ctx, tenantID, raw)
 	if err != nil {
 		return nil, err
 	}
-	iss := v.issuer(raw)
+	iss, err := v.issuer(raw)
+	if err != nil {
+		return nil, err
+	}
 	src, aud, audKey, source, err := v.idpFor(ctx, t, iss)
 	rec.Source = source
 	if err != nil {
-		return nil, err
+		return nil, unlessMalformed(raw, err)
 	}
-	req := requiredAuthn()
-	if typ == DelegateAuthentication {
-		req = requiredDelegate()
-	}
-	jv, err := v.verifier(src, iss, aud, audKey, req)
+	jv, err := v.verifier(src, iss, aud, audKey)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := jv.Verify(ctx, raw)
+	tok, err := v.verify(ctx, jv, raw, iss)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, err
 	}
-	v.rememberIssuer(raw, iss)
-	a := &Authentication{Type: typ, Token: tok}
-	a.Email, _ = tok.StringClaim("email")
-	a.GoogleEmail, _ = tok.StringClaim("google_email")
-	if typ == DelegateAuthentication {
-		a.DelegatedTo, _ = tok.StringClaim("delegated_to")
-		a.ResourceName, _ = tok.StringClaim("resource_name")
-		if a.DelegatedTo == "" {
-			return a, fmt.Errorf("%w: delegate token without delegated_to", ErrDelegation)
-		}
-		if err := checkResourceName(a.ResourceName, maxResourceName); err != nil {
-			return a, err
-		}
+	a := &Authentication{Type: typ, Operation: op, Token: tok}
+	if a.Email, err = requiredString(tok, "email", jwtverify.ErrMissingClaim); err != nil {
+		return a, err
 	}
-	if a.Email == "" {
-		return a, fmt.Errorf("%w: %q", jwtverify.ErrMissingClaim, "email")
+	if a.GoogleEmail, _, err = optionalString(tok, "google_email"); err != nil {
+		return a, err
 	}
-	return a, nil
+	if typ != DelegateAuthentication {
+		return a, nil
+	}
+	if a.DelegatedTo, err = requiredString(tok, "delegated_to", ErrDelegation); err != nil {
+		return a, err
+	}
+	if a.ResourceName, err = requiredString(tok, "resource_name", ErrResourceName); err != nil {
+		return a, err
+	}
+	// A delegation is for the resource of an authorization token: at most
+	// Gmail's 512 bytes.
+	return a, checkResourceName(a.ResourceName, maxGmailResourceName)
 }
 
-// Operation is a KACLS call; it decides which roles an authorization token may
-// carry.
+// Operation is a KACLS call: it decides which tokens the call takes and which
+// roles an authorization token may carry, and the audit record names it.
 type Operation string
 
-// Operations and the roles they accept.
+// Operations of Google's KACLS API, with the roles their authorization token
+// may carry.
 const (
 	OpWrap              Operation = "wrap"              // writer, upgrader
 	OpUnwrap            Operation = "unwrap"            // reader, writer
 	OpPrivateKeyDecrypt Operation = "privatekeydecrypt" // decrypter (Gmail decrypt)
 	OpPrivateKeySign    Operation = "privatekeysign"    // signer (Gmail sign)
-	OpRewrap            Operation = "rewrap"            // migrator
-	OpDigest            Operation = "digest"            // verifier
+	OpRewrap            Operation = "rewrap"            // migrator; authorization only
+	OpDigest            Operation = "digest"            // verifier; authorization only
+	// OpDelegate is /delegate: its authorization token names delegated_to
+	// and resource_name (else ErrDelegation, ErrResourceName), any role, and
+	// its kacls_owner_domain, when present, must be the tenant's OwnerDomain.
+	OpDelegate Operation = "delegate"
+	// OpPrivilegedUnwrap is /privilegedunwrap: an authentication token only
+	// (an IdP's, or a peer KACLS's: VerifyKACLSToKACLS).
+	OpPrivilegedUnwrap Operation = "privilegedunwrap"
+	// OpPrivilegedWrap, OpPrivilegedPrivateKeyDecrypt and OpWrapPrivateKey
+	// take an authentication token only.
+	OpPrivilegedWrap              Operation = "privilegedwrap"
+	OpPrivilegedPrivateKeyDecrypt Operation = "privilegedprivatekeydecrypt"
+	OpWrapPrivateKey              Operation = "wrapprivatekey"
 )
 
-// Roles returns the roles allowed for op (none for an unknown operation).
+// Roles returns the roles an authorization token may carry for op: none for
+// OpDelegate (any role), an operation without an authorization token or an
+// unknown one.
 func (op Operation) Roles() []string {
 	switch op {
 	case OpWrap:
@@ -128,6 +151,21 @@ func (op Operation) Roles() []string {
 	return nil
 }
 
+// authorized reports whether op takes an authorization token.
+func (op Operation) authorized() bool {
+	return op == OpDelegate || op.Roles() != nil
+}
+
+// authenticated reports whether op takes an authentication token.
+func (op Operation) authenticated() bool {
+	switch op {
+	case OpWrap, OpUnwrap, OpPrivateKeyDecrypt, OpPrivateKeySign, OpDelegate,
+		OpPrivilegedUnwrap, OpPrivilegedWrap, OpPrivilegedPrivateKeyDecrypt, OpWrapPrivateKey:
+		return true
+	}
+	return false
+}
+
 // Email types of authorization tokens.
 const (
 	EmailTypeGoogle        = "google"
@@ -143,6 +181,8 @@ const (
 
 // AuthorizationToken is a verified authorization token issued by Google.
 type AuthorizationToken struct {
+	// Operation is the KACLS call it was verified for.
+	Operation Operation
 	// Email is the user the token authorizes.
 	Email string
 	// EmailType is google (the default when absent), google-visitor or
@@ -156,6 +196,12 @@ type AuthorizationToken struct {
 	ResourceName string
 	// PerimeterID and DelegatedTo are set when the token has them.
 	PerimeterID, DelegatedTo string
+	// OwnerDomain is kacls_owner_domain, when the token has it (checked
+	// against Tenant.OwnerDomain).
+	OwnerDomain string
+	// MessageID, SPKIHash and SPKIHashAlgorithm are Gmail's message_id,
+	// spki_hash and spki_hash_algorithm, when the token has them.
+	MessageID, SPKIHash, SPKIHashAlgorithm string
 	// Token is the verified token.
 	Token *jwtverify.Token
 }
@@ -163,57 +209,112 @@ type AuthorizationToken struct {
 // VerifyAuthorization verifies an authorization token issued by Google for op:
 // its iss is one of Config.AuthorizationIssuers (checked before its key URL is
 // built), aud cse-authorization, RS256, exp and iat; kacls_url equal to the
-// tenant's KACLSURL; a role allowed for op; resource_name of at most 128 bytes
-// (512 for Gmail). The Auditor gets exactly one record.
+// tenant's KACLSURL (else ErrKACLSURL); kacls_owner_domain, when present,
+// equal to the tenant's OwnerDomain when it has one (OpDelegate: it must);
+// a role allowed for op (else ErrRole); a resource_name of at most 128 bytes,
+// 512 for Gmail (else ErrResourceName); for OpDelegate a delegated_to (else
+// ErrDelegation). The Auditor gets exactly one record, naming op.
 func (v *Verifier) VerifyAuthorization(ctx context.Context, tenantID, raw string, op Operation) (*AuthorizationToken, error) {
-	return audited(ctx, v, tenantID, raw, Authorization, func(*AuditRecord) (*AuthorizationToken, error) {
+	return audited(ctx, v, tenantID, raw, Authorization, op, func(*AuditRecord) (*AuthorizationToken, error) {
 		return v.verifyAuthorization(ctx, tenantID, raw, op)
 	})
 }
 
 func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string, op Operation) (*AuthorizationToken, error) {
+	if !op.authorized() {
+		return nil, fmt.Errorf("%w: %s takes no authorization token (or is not an Operation)", ErrTokenType, quote(string(op)))
+	}
 	t, err := v.tenantFor(ctx, tenantID, raw)
 	if err != nil {
 		return nil, err
 	}
-	iss := v.issuer(raw)
-	if !slices.Contains(v.cfg.AuthorizationIssuers, iss) {
-		return nil, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss))
-	}
-	tok, err := v.verifyAt(ctx, raw, v.cfg.GoogleKeysURL+url.PathEscape(iss), iss, AudienceAuthorization, requiredAuthz())
+	iss, err := v.issuer(raw)
 	if err != nil {
 		return nil, err
 	}
-	a := &AuthorizationToken{Token: tok}
-	a.Email, _ = tok.StringClaim("email")
-	a.EmailType, _ = tok.StringClaim("email_type")
-	a.Role, _ = tok.StringClaim("role")
-	a.KACLSURL, _ = tok.StringClaim("kacls_url")
-	a.ResourceName, _ = tok.StringClaim("resource_name")
-	a.PerimeterID, _ = tok.StringClaim("perimeter_id")
-	a.DelegatedTo, _ = tok.StringClaim("delegated_to")
+	if !slices.Contains(v.cfg.AuthorizationIssuers, iss) {
+		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss)))
+	}
+	tok, err := v.verifyAt(ctx, raw, v.cfg.GoogleKeysURL+url.PathEscape(iss), iss, AudienceAuthorization)
+	if err != nil {
+		return nil, err
+	}
+	a := &AuthorizationToken{Operation: op, Token: tok}
+	for _, c := range []struct {
+		name string
+		dst  *string
+	}{
+		{"email_type", &a.EmailType}, {"perimeter_id", &a.PerimeterID}, {"delegated_to", &a.DelegatedTo},
+		{"kacls_owner_domain", &a.OwnerDomain}, {"message_id", &a.MessageID}, {"spki_hash", &a.SPKIHash},
+		{"spki_hash_algorithm", &a.SPKIHashAlgorithm},
+	} {
+		if *c.dst, _, err = optionalString(tok, c.name); err != nil {
+			return a, err
+		}
+	}
+	if a.Email, err = requiredString(tok, "email", jwtverify.ErrMissingClaim); err != nil {
+		return a, err
+	}
 	if a.EmailType == "" {
 		a.EmailType = EmailTypeGoogle
 	}
 	switch a.EmailType {
 	case EmailTypeGoogle, EmailTypeGoogleVisitor, EmailTypeCustomerIdP:
 	default:
-		return a, fmt.Errorf("%w: email_type %s", jwtverify.ErrMalformed, quote(a.EmailType))
+		return a, claimErr(jwtverify.ErrMalformed, "email_type", "unknown", "email_type %s", quote(a.EmailType))
 	}
-	if a.Email == "" {
-		return a, fmt.Errorf("%w: %q", jwtverify.ErrMissingClaim, "email")
+	if a.KACLSURL, err = requiredString(tok, "kacls_url", ErrKACLSURL); err != nil {
+		return a, err
 	}
 	if a.KACLSURL != t.KACLSURL {
-		return a, fmt.Errorf("%w: kacls_url %s", ErrKACLSURL, quote(a.KACLSURL))
+		return a, claimErr(ErrKACLSURL, "kacls_url", problemMismatch, "kacls_url %s", quote(a.KACLSURL))
 	}
-	if !slices.Contains(op.Roles(), a.Role) {
-		return a, fmt.Errorf("%w: role %s for %s", ErrRole, quote(a.Role), quote(string(op)))
+	if err := checkOwnerDomain(t, a.OwnerDomain, op); err != nil {
+		return a, err
+	}
+	if roles := op.Roles(); roles != nil {
+		if a.Role, err = requiredString(tok, "role", ErrRole); err != nil {
+			return a, err
+		}
+		if !slices.Contains(roles, a.Role) {
+			return a, claimErr(ErrRole, "role", "not allowed for the operation", "role %s for %s", quote(a.Role), quote(string(op)))
+		}
+	} else if a.Role, _, err = optionalString(tok, "role"); err != nil {
+		return a, err
+	}
+	if a.ResourceName, err = requiredString(tok, "resource_name", ErrResourceName); err != nil {
+		return a, err
 	}
 	bound := maxResourceName
 	if iss == IssuerGmail {
 		bound = maxGmailResourceName
 	}
-	return a, checkResourceName(a.ResourceName, bound)
+	if err := checkResourceName(a.ResourceName, bound); err != nil {
+		return a, err
+	}
+	if op == OpDelegate && a.DelegatedTo == "" {
+		return a, claimErr(ErrDelegation, "delegated_to", problemMissing)
+	}
+	return a, nil
+}
+
+// checkOwnerDomain compares an authorization token's kacls_owner_domain
+// (domain, "" when absent) with the tenant's OwnerDomain: when both are there
+// they must match, case-insensitively; for OpDelegate a tenant without an
+// OwnerDomain cannot check it, and refuses (Google's delegate reference
+// requires the check).
+func checkOwnerDomain(t *Tenant, domain string, op Operation) error {
+	switch {
+	case domain == "":
+		return nil
+	case t.OwnerDomain != "":
+		if !strings.EqualFold(domain, t.OwnerDomain) {
+			return claimErr(ErrOwnerDomain, "kacls_owner_domain", problemMismatch, "kacls_owner_domain %s", quote(domain))
+		}
+	case op == OpDelegate:
+		return claimErr(ErrOwnerDomain, "kacls_owner_domain", "unchecked", "kacls_owner_domain %s of a delegation, and the tenant has no OwnerDomain to check it against", quote(domain))
+	}
+	return nil
 }
 
 // KACLSToken is a verified kacls-to-kacls (migration) token.
@@ -222,59 +323,81 @@ type KACLSToken struct {
 	Issuer string
 	// KACLSURL is this service's URL.
 	KACLSURL string
-	// ResourceName identifies the resource.
+	// ResourceName identifies the resource: the request's.
 	ResourceName string
 	// Token is the verified token.
 	Token *jwtverify.Token
 }
 
-// VerifyKACLSToKACLS verifies a kacls-to-kacls token of a privileged unwrap
-// during a migration: its iss must be one of the tenant's TrustedKACLS (checked
-// before anything is fetched: a token never chooses the URL of its keys), keys
-// at <iss>/certs, aud kacls-migration, RS256, exp and iat, kacls_url equal to
-// the tenant's KACLSURL and a resource_name. The Auditor gets exactly one
-// record, of type kacsl-to-kacls_authentication.
-func (v *Verifier) VerifyKACLSToKACLS(ctx context.Context, tenantID, raw string) (*KACLSToken, error) {
-	return audited(ctx, v, tenantID, raw, KACLSToKACLSAuthentication, func(*AuditRecord) (*KACLSToken, error) {
-		return v.verifyKACLS(ctx, tenantID, raw)
+// VerifyKACLSToKACLS verifies the kacls-to-kacls token of a privileged unwrap
+// during a migration, against the request's resource_name: its iss must be
+// one of the tenant's TrustedKACLS (checked before anything is fetched: a
+// token never chooses the URL of its keys), keys at <iss>/certs, aud
+// kacls-migration, RS256, exp and iat, kacls_url equal to the tenant's
+// KACLSURL (else ErrKACLSURL), and a resource_name of at most 128 bytes equal
+// to resourceName, the request's (else ErrResourceName). The Auditor gets
+// exactly one record, of type kacsl-to-kacls_authentication and operation
+// privilegedunwrap, invalid on a mismatch.
+func (v *Verifier) VerifyKACLSToKACLS(ctx context.Context, tenantID, raw, resourceName string) (*KACLSToken, error) {
+	return audited(ctx, v, tenantID, raw, KACLSToKACLSAuthentication, OpPrivilegedUnwrap, func(*AuditRecord) (*KACLSToken, error) {
+		return v.verifyKACLS(ctx, tenantID, raw, resourceName)
 	})
 }
 
-func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw string) (*KACLSToken, error) {
+func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw, resourceName string) (*KACLSToken, error) {
 	t, err := v.tenantFor(ctx, tenantID, raw)
 	if err != nil {
 		return nil, err
 	}
-	iss := v.issuer(raw)
-	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
-		return nil, fmt.Errorf("%w: %s is not a trusted KACLS of the tenant", ErrIssuer, quote(iss))
+	iss, err := v.issuer(raw)
+	if err != nil {
+		return nil, err
 	}
-	tok, err := v.verifyAt(ctx, raw, strings.TrimSuffix(iss, "/")+"/certs", iss, AudienceMigration, requiredKACLS())
+	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
+		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not a trusted KACLS of the tenant", ErrIssuer, quote(iss)))
+	}
+	tok, err := v.verifyAt(ctx, raw, strings.TrimSuffix(iss, "/")+"/certs", iss, AudienceMigration)
 	if err != nil {
 		return nil, err
 	}
 	k := &KACLSToken{Issuer: iss, Token: tok}
-	k.KACLSURL, _ = tok.StringClaim("kacls_url")
-	k.ResourceName, _ = tok.StringClaim("resource_name")
-	if k.KACLSURL != t.KACLSURL {
-		return k, fmt.Errorf("%w: kacls_url %s", ErrKACLSURL, quote(k.KACLSURL))
+	if k.KACLSURL, err = requiredString(tok, "kacls_url", ErrKACLSURL); err != nil {
+		return k, err
 	}
-	return k, checkResourceName(k.ResourceName, maxResourceName)
+	if k.KACLSURL != t.KACLSURL {
+		return k, claimErr(ErrKACLSURL, "kacls_url", problemMismatch, "kacls_url %s", quote(k.KACLSURL))
+	}
+	if k.ResourceName, err = requiredString(tok, "resource_name", ErrResourceName); err != nil {
+		return k, err
+	}
+	if err := checkResourceName(k.ResourceName, maxResourceName); err != nil {
+		return k, err
+	}
+	if k.ResourceName != resourceName {
+		return k, claimErr(ErrResourceName, "resource_name", problemMismatch, "resource_name %s of the token, %s of the request", quote(k.ResourceName), quote(resourceName))
+	}
+	return k, nil
 }
 
 // VerifyPair applies the rules between an authentication and an
-// authorization token of one call: the authorization email equals the
-// authentication's google_email when present, else its email, compared
-// case-insensitively; a delegate authentication's delegated_to and
-// resource_name equal the authorization's; a guest (email_type google-visitor
-// or customer-idp) is refused unless the tenant allows guests. The Auditor gets
-// one record of type authentication_authorization_pair.
+// authorization token of one call, both verified for the same operation (else
+// ErrTokenType): the authorization email equals the authentication's
+// google_email when present, else its email, compared case-insensitively
+// (ErrEmail); a delegate authentication's delegated_to and resource_name equal
+// the authorization's (ErrDelegation, ErrResourceName); a guest (email_type
+// google-visitor or customer-idp) is refused unless the tenant allows guests
+// (ErrGuest). The Auditor gets one record of type
+// authentication_authorization_pair, naming the operation.
 func (v *Verifier) VerifyPair(ctx context.Context, tenantID string, authn *Authentication, authz *AuthorizationToken) error {
-	rec := v.newRecord(tenantID, AuthorizationPair)
+	var op Operation
+	if authz != nil {
+		op = authz.Operation
+	}
+	rec := v.newRecord(tenantID, AuthorizationPair, op)
 	defer v.records.Put(rec)
 	err := v.verifyPair(ctx, tenantID, authn, authz)
 	if authz != nil && authz.Token != nil {
-		rec.fillFromToken(authz.Token)
+		rec.fillFromToken(authz.Token, kindOf(AuthorizationPair, authz.Token.Issuer()), err != nil)
 	}
 	rec.Valid = err == nil
 	if err != nil {
@@ -292,19 +415,22 @@ func (v *Verifier) verifyPair(ctx context.Context, tenantID string, authn *Authe
 	if authn == nil || authz == nil || authn.Token == nil || authz.Token == nil {
 		return fmt.Errorf("%w: VerifyPair needs two verified tokens", ErrTokenType)
 	}
+	if authn.Operation != authz.Operation {
+		return fmt.Errorf("%w: authentication verified for %s, authorization for %s", ErrTokenType, quote(string(authn.Operation)), quote(string(authz.Operation)))
+	}
 	if !strings.EqualFold(authz.Email, authn.AuthorizedEmail()) {
-		return fmt.Errorf("%w: authorization for %s, authentication of %s", ErrEmail, quote(authz.Email), quote(authn.AuthorizedEmail()))
+		return claimErr(ErrEmail, "email", problemMismatch, "email %s of the authorization, %s of the authentication", quote(authz.Email), quote(authn.AuthorizedEmail()))
 	}
 	if authn.Type == DelegateAuthentication {
 		if authz.DelegatedTo == "" || !strings.EqualFold(authz.DelegatedTo, authn.DelegatedTo) {
-			return fmt.Errorf("%w: delegated_to %s, authorization %s", ErrDelegation, quote(authn.DelegatedTo), quote(authz.DelegatedTo))
+			return claimErr(ErrDelegation, "delegated_to", problemMismatch, "delegated_to %s of the authentication, %s of the authorization", quote(authn.DelegatedTo), quote(authz.DelegatedTo))
 		}
 		if authz.ResourceName != authn.ResourceName {
-			return fmt.Errorf("%w: delegate token for another resource", ErrResourceName)
+			return claimErr(ErrResourceName, "resource_name", problemMismatch, "resource_name of the delegate token is not the authorization's")
 		}
 	}
 	if authz.EmailType != EmailTypeGoogle && !t.AllowGuests {
-		return fmt.Errorf("%w: email_type %s", ErrGuest, quote(authz.EmailType))
+		return claimErr(ErrGuest, "email_type", "not allowed (guest)", "email_type %s", quote(authz.EmailType))
 	}
 	return nil
 }
@@ -326,29 +452,39 @@ func (v *Verifier) tenant(ctx context.Context, id string) (*Tenant, error) {
 
 // newRecord takes a record from the pool (an Auditor must not keep it past
 // Audit) and sets it up.
-func (v *Verifier) newRecord(tenantID string, typ TokenType) *AuditRecord {
+func (v *Verifier) newRecord(tenantID string, typ TokenType, op Operation) *AuditRecord {
 	rec, _ := v.records.Get().(*AuditRecord)
 	if rec == nil {
 		rec = new(AuditRecord)
 	}
-	*rec = AuditRecord{TenantID: clip(tenantID), Type: typ, Source: SourceLocal}
+	if !op.authenticated() && !op.authorized() {
+		op = Operation(clipTo(string(op), maxAuditID))
+	}
+	*rec = AuditRecord{TenantID: clipTo(tenantID, maxAuditID), Type: typ, Source: SourceLocal, Operation: op}
 	return rec
 }
 
 // verifyAt verifies raw with the keys at keysURL for issuer iss and audience
-// aud, remembering the issuer of a verified payload.
-func (v *Verifier) verifyAt(ctx context.Context, raw, keysURL, iss, aud string, req required) (*jwtverify.Token, error) {
+// aud.
+func (v *Verifier) verifyAt(ctx context.Context, raw, keysURL, iss, aud string) (*jwtverify.Token, error) {
 	src, err := v.keySource(keysURL)
 	if err != nil {
 		return nil, err
 	}
-	jv, err := v.verifier(src, iss, []string{aud}, aud, req)
+	jv, err := v.verifier(src, iss, []string{aud}, aud)
 	if err != nil {
 		return nil, err
 	}
+	return v.verify(ctx, jv, raw, iss)
+}
+
+// verify runs jv on raw, remembering the issuer of a verified payload; a
+// failure says which required claim is missing, and an outage is also
+// ErrUnavailable.
+func (v *Verifier) verify(ctx context.Context, jv *jwtverify.Verifier, raw, iss string) (*jwtverify.Token, error) {
 	tok, err := jv.Verify(ctx, raw)
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, nameMissing(raw, unavailable(err), standardClaims())
 	}
 	v.rememberIssuer(raw, iss)
 	return tok, nil
@@ -366,15 +502,15 @@ func (k *KACLSToken) verifiedToken() *jwtverify.Token         { return k.Token }
 
 // audited runs one verification and hands its record to the Auditor, exactly
 // once, whatever the outcome. A result is returned only without an error.
-func audited[T verified](ctx context.Context, v *Verifier, tenantID, raw string, typ TokenType, verify func(*AuditRecord) (T, error)) (T, error) {
-	rec := v.newRecord(tenantID, typ)
+func audited[T verified](ctx context.Context, v *Verifier, tenantID, raw string, typ TokenType, op Operation, verify func(*AuditRecord) (T, error)) (T, error) {
+	rec := v.newRecord(tenantID, typ, op)
 	defer v.records.Put(rec)
 	res, err := verify(rec)
 	var tok *jwtverify.Token
 	if res != nil {
 		tok = res.verifiedToken()
 	}
-	v.audit(ctx, rec, raw, tok, err)
+	v.audit(ctx, rec, raw, typ, tok, err)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -397,11 +533,11 @@ func (v *Verifier) tenantFor(ctx context.Context, tenantID, raw string) (*Tenant
 // audit completes rec from the verified token (a check after the signature
 // may still have refused it) or, without one, from the raw token read without
 // trust, and hands it to the Auditor, once.
-func (v *Verifier) audit(ctx context.Context, rec *AuditRecord, raw string, tok *jwtverify.Token, err error) {
+func (v *Verifier) audit(ctx context.Context, rec *AuditRecord, raw string, typ TokenType, tok *jwtverify.Token, err error) {
 	if tok != nil {
-		rec.fillFromToken(tok)
+		rec.fillFromToken(tok, kindOf(typ, tok.Issuer()), err != nil)
 	} else {
-		rec.fillFromRaw(raw)
+		rec.fillFromRaw(raw, typ)
 	}
 	rec.Valid = err == nil
 	if err != nil {
@@ -410,13 +546,13 @@ func (v *Verifier) audit(ctx context.Context, rec *AuditRecord, raw string, tok 
 	v.cfg.Auditor.Audit(ctx, rec)
 }
 
-// checkResourceName requires a resource_name of at most bound bytes.
+// checkResourceName requires a resource_name of 1 to bound bytes.
 func checkResourceName(name string, bound int) error {
 	if name == "" {
-		return fmt.Errorf("%w: missing", ErrResourceName)
+		return claimErr(ErrResourceName, "resource_name", problemMissing)
 	}
 	if len(name) > bound {
-		return fmt.Errorf("%w: %d bytes, limit %d", ErrResourceName, len(name), bound)
+		return claimErr(ErrResourceName, "resource_name", problemTooLong, "resource_name of %d bytes, limit %d", len(name), bound)
 	}
 	return nil
 }
@@ -429,24 +565,27 @@ func unavailable(err error) error {
 	return err
 }
 
-// peekIssuer reads iss without any check, only to choose among configured key
-// sources; "" when unreadable.
-func peekIssuer(raw string) string {
-	iss, _ := jwtverify.UnverifiedStringClaim(raw, "iss")
-	return iss
-}
-
-// issuer is peekIssuer, remembered for the payloads of tokens that verified
-// (so a forger cannot fill the memory; a repeat token skips the decoding).
-func (v *Verifier) issuer(raw string) string {
+// issuer returns the iss a token claims, read without any check only to
+// choose among configured key sources; the payload of a token that verified
+// is remembered, so a repeat skips the decoding (and a forger cannot fill the
+// memory). A string that is not a JWT is jwtverify.ErrMalformed, a token
+// without a string iss a *ClaimError: parsed before anything classifies it.
+func (v *Verifier) issuer(raw string) (string, error) {
 	seg := payloadSegment(raw)
 	v.issMu.Lock()
 	iss, ok := v.issuers[seg]
 	v.issMu.Unlock()
 	if ok {
-		return iss
+		return iss, nil
 	}
-	return peekIssuer(raw)
+	if iss, ok := jwtverify.UnverifiedStringClaim(raw, "iss"); ok {
+		return iss, nil
+	}
+	u, err := parseUnverified(raw)
+	if err != nil {
+		return "", err
+	}
+	return u.issuer()
 }
 
 // rememberIssuer records the issuer of a verified token's payload.

@@ -18,20 +18,20 @@ import (
 func TestPairOverHTTPS(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	authn, err := e.v.VerifyAuthentication(ctx, tenantRemote, e.fake.MintAuthentication("Alice@Example.com", map[string]any{"hd": "example.com"}), googlecse.UserAuthentication)
+	authn, err := e.v.VerifyAuthentication(ctx, tenantRemote, e.fake.MintAuthentication("Alice@Example.com", map[string]any{"hd": "example.com"}), googlecse.UserAuthentication, googlecse.OpUnwrap)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := e.one(t)
-	if !rec.Valid || rec.Source != googlecse.SourceRemote || rec.Type != googlecse.UserAuthentication || rec.JWT.Email != "Alice@Example.com" ||
-		rec.JWT.Iss != e.fake.Issuer || rec.JWT.NumberOfCustomClaims != 1 || rec.JWK.Alg != "RS256" || rec.JWK.Kid == "" || rec.Details != "" {
+	if !rec.Valid || rec.Source != googlecse.SourceRemote || rec.Type != googlecse.UserAuthentication || val(rec.JWT.Email) != "Alice@Example.com" ||
+		val(rec.JWT.Iss) != e.fake.Issuer || rec.JWT.NumberOfCustomClaims != 1 || val(rec.JWK.Alg) != "RS256" || rec.JWK.Kid == nil || rec.Details != "" {
 		t.Fatalf("authentication record: %+v", rec)
 	}
 	authz, err := e.v.VerifyAuthorization(ctx, tenantRemote, e.authz(t, googlecse.IssuerDrive, map[string]any{"role": "reader"}), googlecse.OpUnwrap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec := e.one(t); !rec.Valid || rec.Type != googlecse.Authorization || rec.JWT.KACLSURL != kaclsURL || rec.JWT.ResourceName != resource {
+	if rec := e.one(t); !rec.Valid || rec.Type != googlecse.Authorization || val(rec.JWT.KACLSURL) != kaclsURL || val(rec.JWT.ResourceName) != resource {
 		t.Fatalf("authorization record: %+v", rec)
 	}
 	if err := e.v.VerifyPair(ctx, tenantRemote, authn, authz); err != nil {
@@ -60,7 +60,7 @@ func TestBadInput(t *testing.T) {
 	type call func() error
 	authn := func(tenant, raw string, typ googlecse.TokenType) call {
 		return func() error {
-			a, err := e.v.VerifyAuthentication(ctx, tenant, raw, typ)
+			a, err := e.v.VerifyAuthentication(ctx, tenant, raw, typ, googlecse.OpUnwrap)
 			if a != nil && err != nil {
 				t.Fatal("a result with an error")
 			}
@@ -77,11 +77,11 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	kacls := func(raw string) call {
-		return func() error { _, err := e.v.VerifyKACLSToKACLS(ctx, tenantRemote, raw); return err }
+		return func() error { _, err := e.v.VerifyKACLSToKACLS(ctx, tenantRemote, raw, resource); return err }
 	}
 	pair := func(authnRaw, authzRaw string, typ googlecse.TokenType) call {
 		return func() error {
-			a, err := e.v.VerifyAuthentication(ctx, tenantRemote, authnRaw, typ)
+			a, err := e.v.VerifyAuthentication(ctx, tenantRemote, authnRaw, typ, googlecse.OpUnwrap)
 			if err != nil {
 				t.Fatalf("pair's authentication: %v", err)
 			}
@@ -105,29 +105,29 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"authn expired", authn(tenantRemote, fa("a@x.com", map[string]any{"exp": now.Add(-time.Hour).Unix(), "iat": now.Add(-2 * time.Hour).Unix()}), googlecse.UserAuthentication), jwtverify.ErrExpired, "JWT expired", googlecse.UserAuthentication},
 		{"authn not yet valid", authn(tenantRemote, fa("a@x.com", map[string]any{"nbf": now.Add(time.Hour).Unix()}), googlecse.UserAuthentication), jwtverify.ErrNotYetValid, "JWT not yet valid", googlecse.UserAuthentication},
-		{"authn wrong aud", authn(tenantRemote, fa("a@x.com", map[string]any{"aud": "another-client"}), googlecse.AdminAuthentication), jwtverify.ErrAudience, "audience mismatch", googlecse.AdminAuthentication},
-		{"authn wrong iss", authn(tenantRemote, fa("a@x.com", map[string]any{"iss": "https://evil.example"}), googlecse.UserAuthentication), googlecse.ErrIssuer, "untrusted issuer", googlecse.UserAuthentication},
-		{"authn unknown kid", authn(tenantLocal, e.localAuthnKid("not-published"), googlecse.UserAuthentication), jwtverify.ErrUnknownKey, "unknown key", googlecse.UserAuthentication},
-		{"authn without email", authn(tenantLocal, e.localAuthn(map[string]any{"email": nil}), googlecse.UserAuthentication), jwtverify.ErrMissingClaim, "missing claim", googlecse.UserAuthentication},
+		{"authn wrong aud", authn(tenantRemote, fa("a@x.com", map[string]any{"aud": "another-client"}), googlecse.AdminAuthentication), jwtverify.ErrAudience, "audience mismatch (aud)", googlecse.AdminAuthentication},
+		{"authn wrong iss", authn(tenantRemote, fa("a@x.com", map[string]any{"iss": "https://evil.example"}), googlecse.UserAuthentication), googlecse.ErrIssuer, "untrusted issuer (iss)", googlecse.UserAuthentication},
+		{"authn unknown kid", authn(tenantLocal, e.localAuthnKid("not-published"), googlecse.UserAuthentication), jwtverify.ErrUnknownKey, "unknown key (kid)", googlecse.UserAuthentication},
+		{"authn without email", authn(tenantLocal, e.localAuthn(map[string]any{"email": nil}), googlecse.UserAuthentication), jwtverify.ErrMissingClaim, "email missing", googlecse.UserAuthentication},
 		{"authn kacls type", authn(tenantRemote, fa("a@x.com", nil), googlecse.KACLSToKACLSAuthentication), googlecse.ErrTokenType, "wrong token type", googlecse.KACLSToKACLSAuthentication},
 		{"tenant not a uuid v4", authn("025f02fe-bee2-144b-bf76-b5ead30327c0", fa("a@x.com", nil), googlecse.UserAuthentication), googlecse.ErrTenant, "unknown tenant", googlecse.UserAuthentication},
 		{"tenant unknown", authn("11111111-2222-4333-8444-555555555555", fa("a@x.com", nil), googlecse.UserAuthentication), googlecse.ErrTenant, "unknown tenant", googlecse.UserAuthentication},
-		{"delegate without delegated_to", authn(tenantRemote, fa("a@x.com", map[string]any{"resource_name": resource}), googlecse.DelegateAuthentication), jwtverify.ErrMissingClaim, "missing claim", googlecse.DelegateAuthentication},
+		{"delegate without delegated_to", authn(tenantRemote, fa("a@x.com", map[string]any{"resource_name": resource}), googlecse.DelegateAuthentication), googlecse.ErrDelegation, "delegated_to missing", googlecse.DelegateAuthentication},
 		{"authz role not allowed", authz(drive(map[string]any{"role": "reader"}), googlecse.OpWrap), googlecse.ErrRole, "role not allowed for the operation", googlecse.Authorization},
 		{"authz upgrader cannot unwrap", authz(drive(map[string]any{"role": "upgrader"}), googlecse.OpUnwrap), googlecse.ErrRole, "role not allowed for the operation", googlecse.Authorization},
 		{"authz other KACLS", authz(drive(map[string]any{"kacls_url": "https://other-kacls.example"}), googlecse.OpUnwrap), googlecse.ErrKACLSURL, "kacls_url mismatch", googlecse.Authorization},
-		{"authz resource_name over 128 bytes", authz(drive(map[string]any{"resource_name": long}), googlecse.OpUnwrap), googlecse.ErrResourceName, "resource_name mismatch", googlecse.Authorization},
+		{"authz resource_name over 128 bytes", authz(drive(map[string]any{"resource_name": long}), googlecse.OpUnwrap), googlecse.ErrResourceName, "resource_name too long", googlecse.Authorization},
 		{"authz expired", authz(drive(map[string]any{"exp": now.Add(-time.Hour).Unix(), "iat": now.Add(-2 * time.Hour).Unix()}), googlecse.OpUnwrap), jwtverify.ErrExpired, "JWT expired", googlecse.Authorization},
-		{"authz wrong aud", authz(drive(map[string]any{"aud": "cse-authorisation"}), googlecse.OpUnwrap), jwtverify.ErrAudience, "audience mismatch", googlecse.Authorization},
-		{"authz issuer not Google's", authz(fa("a@x.com", map[string]any{"aud": "cse-authorization", "role": "writer", "kacls_url": kaclsURL, "resource_name": resource}), googlecse.OpUnwrap), googlecse.ErrIssuer, "untrusted issuer", googlecse.Authorization},
-		{"kacls untrusted peer", kacls(fa("a@x.com", map[string]any{"iss": "https://evil.example/kacls", "aud": "kacls-migration"})), googlecse.ErrIssuer, "untrusted issuer", googlecse.KACLSToKACLSAuthentication},
+		{"authz wrong aud", authz(drive(map[string]any{"aud": "cse-authorisation"}), googlecse.OpUnwrap), jwtverify.ErrAudience, "audience mismatch (aud)", googlecse.Authorization},
+		{"authz issuer not Google's", authz(fa("a@x.com", map[string]any{"aud": "cse-authorization", "role": "writer", "kacls_url": kaclsURL, "resource_name": resource}), googlecse.OpUnwrap), googlecse.ErrIssuer, "untrusted issuer (iss)", googlecse.Authorization},
+		{"kacls untrusted peer", kacls(fa("a@x.com", map[string]any{"iss": "https://evil.example/kacls", "aud": "kacls-migration"})), googlecse.ErrIssuer, "untrusted issuer (iss)", googlecse.KACLSToKACLSAuthentication},
 		{"kacls other KACLS", kacls(e.fake.MintKACLSToKACLS(map[string]any{"kacls_url": "https://other.example", "resource_name": resource})), googlecse.ErrKACLSURL, "kacls_url mismatch", googlecse.KACLSToKACLSAuthentication},
 		{"kacls expired", kacls(e.fake.MintKACLSToKACLS(map[string]any{"kacls_url": kaclsURL, "resource_name": resource, "exp": now.Add(-time.Hour).Unix(), "iat": now.Add(-2 * time.Hour).Unix()})), jwtverify.ErrExpired, "JWT expired", googlecse.KACLSToKACLSAuthentication},
 		{"pair emails differ by one character", pair(fa("alice@example.com", nil), drive(map[string]any{"email": "alicf@example.com", "role": "reader"}), googlecse.UserAuthentication), googlecse.ErrEmail, "email mismatch", googlecse.AuthorizationPair},
 		{"pair google_email wins", pair(fa("alice@corp.example", map[string]any{"google_email": "bob@example.com"}), drive(map[string]any{"role": "reader"}), googlecse.UserAuthentication), googlecse.ErrEmail, "email mismatch", googlecse.AuthorizationPair},
-		{"pair guest refused", pair(fa("alice@example.com", nil), drive(map[string]any{"role": "reader", "email_type": "google-visitor"}), googlecse.UserAuthentication), googlecse.ErrGuest, "guest access not allowed", googlecse.AuthorizationPair},
+		{"pair guest refused", pair(fa("alice@example.com", nil), drive(map[string]any{"role": "reader", "email_type": "google-visitor"}), googlecse.UserAuthentication), googlecse.ErrGuest, "email_type not allowed (guest)", googlecse.AuthorizationPair},
 		{"pair delegate resource differs", pair(fa("alice@example.com", map[string]any{"delegated_to": "bob@example.com", "resource_name": resource + "x"}), drive(map[string]any{"role": "reader", "delegated_to": "bob@example.com"}), googlecse.DelegateAuthentication), googlecse.ErrResourceName, "resource_name mismatch", googlecse.AuthorizationPair},
-		{"pair delegate to someone else", pair(fa("alice@example.com", map[string]any{"delegated_to": "bob@example.com", "resource_name": resource}), drive(map[string]any{"role": "reader", "delegated_to": "carol@example.com"}), googlecse.DelegateAuthentication), googlecse.ErrDelegation, "delegation mismatch", googlecse.AuthorizationPair},
+		{"pair delegate to someone else", pair(fa("alice@example.com", map[string]any{"delegated_to": "bob@example.com", "resource_name": resource}), drive(map[string]any{"role": "reader", "delegated_to": "carol@example.com"}), googlecse.DelegateAuthentication), googlecse.ErrDelegation, "delegated_to mismatch", googlecse.AuthorizationPair},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestUntrustedIssuersFetchNothing(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	tok := e.fake.MintKACLSToKACLS(map[string]any{"iss": evil, "kacls_url": kaclsURL, "resource_name": resource})
-	if _, err := e.v.VerifyKACLSToKACLS(ctx, tenantRemote, tok); !errors.Is(err, googlecse.ErrIssuer) {
+	if _, err := e.v.VerifyKACLSToKACLS(ctx, tenantRemote, tok, resource); !errors.Is(err, googlecse.ErrIssuer) {
 		t.Fatalf("err = %v, want ErrIssuer", err)
 	}
 	tok = e.fake.MintKACLSToKACLS(map[string]any{"iss": evil + "/../", "aud": "cse-authorization", "kacls_url": kaclsURL, "resource_name": resource})
@@ -197,7 +197,7 @@ func TestRemoteIdPFaults(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			e.fake.SetFaults(c.faults)
-			_, err := e.v.VerifyAuthentication(context.Background(), tenantRemote, e.fake.MintAuthentication("a@x.com", nil), googlecse.UserAuthentication)
+			_, err := e.v.VerifyAuthentication(context.Background(), tenantRemote, e.fake.MintAuthentication("a@x.com", nil), googlecse.UserAuthentication, googlecse.OpUnwrap)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
@@ -223,7 +223,7 @@ func TestManyTenants(t *testing.T) {
 	}
 	for i := range 3 {
 		id := strings.Replace("00000000-0000-4000-8000-000000000000", "00000000", strings.Repeat("0", 8-len(itoa(i)))+itoa(i), 1)
-		_, _ = e.v.VerifyAuthentication(context.Background(), id, "x.y.z", googlecse.UserAuthentication)
+		_, _ = e.v.VerifyAuthentication(context.Background(), id, "x.y.z", googlecse.UserAuthentication, googlecse.OpUnwrap)
 	}
 	if n := e.v.Sources(); n > 3 {
 		t.Fatalf("%d sources after 3 tenants' calls", n)

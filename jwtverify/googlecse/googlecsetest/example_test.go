@@ -20,7 +20,7 @@ func Example() {
 		IdPs: []googlecse.IdP{{CSEConfigurationURL: fake.CSEConfigurationURL()}}})
 	v, _ := googlecse.New(googlecse.Config{Tenants: tenants, HTTPClient: fake.Client(), GoogleKeysURL: fake.GoogleKeysURL(),
 		Auditor: googlecse.NewJSONAuditor(discard{})})
-	a, err := v.VerifyAuthentication(context.Background(), tenant, fake.MintAuthentication("bob@example.com", nil), googlecse.UserAuthentication)
+	a, err := v.VerifyAuthentication(context.Background(), tenant, fake.MintAuthentication("bob@example.com", nil), googlecse.UserAuthentication, googlecse.OpUnwrap)
 	fmt.Println(a.Email, err)
 	// Output: bob@example.com <nil>
 }

@@ -57,6 +57,10 @@ type Faults struct {
 	CSEConfigurationJSON bool // the cse-configuration is not JSON
 	DiscoveryOverHTTP    bool // discovery_uri is http://
 	EmptyJWKS            bool // the IdP's JWKS has no key
+	// DiscoveryIssuer, when set, is the issuer the discovery document names
+	// instead of Issuer (an IdP configured wrong, or a document served for
+	// another issuer: OpenID Connect Discovery §4.3).
+	DiscoveryIssuer string
 }
 
 // Server is the fake. It is safe for concurrent use.
@@ -191,7 +195,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, conf)
 	case p == PathDiscovery:
-		writeJSON(w, map[string]string{"issuer": s.Issuer, "jwks_uri": s.URL + PathIdPJWKS,
+		iss := s.Issuer
+		if f.DiscoveryIssuer != "" {
+			iss = f.DiscoveryIssuer
+		}
+		writeJSON(w, map[string]string{"issuer": iss, "jwks_uri": s.URL + PathIdPJWKS,
 			"authorization_endpoint": s.Issuer + "/authorize", "token_endpoint": s.Issuer + "/token"})
 	case p == PathIdPJWKS:
 		if f.EmptyJWKS {
