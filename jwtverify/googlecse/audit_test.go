@@ -15,12 +15,15 @@ import (
 )
 
 // seedFields is the seed's record (003_4e663df8215d9139.txt): every field with
-// its JSON type; "?" marks the optional ones.
+// its JSON type; "?" marks the fields a record may lack: the seed's optional
+// ones, the claims a token may not carry (absent from the record, never "" or
+// 0), and operation, Sesame's addition naming the KACLS call.
 var seedFields = map[string]string{
 	"tenant_id": "string", "jwk": "object", "jwt": "object", "valid": "boolean", "source": "string", "type": "string", "details?": "string",
-	"jwk.kid": "string", "jwk.alg": "string",
-	"jwt.email": "string", "jwt.google_email?": "string", "jwt.iss": "string", "jwt.aud": "array", "jwt.exp": "number",
-	"jwt.iat": "number", "jwt.number_of_custom_claims": "number", "jwt.kacls_url?": "string", "jwt.resource_name?": "string",
+	"operation?": "string",
+	"jwk.kid?": "string", "jwk.alg?": "string",
+	"jwt.email?": "string", "jwt.google_email?": "string", "jwt.iss?": "string", "jwt.aud?": "array", "jwt.exp?": "number",
+	"jwt.iat?": "number", "jwt.number_of_custom_claims": "number", "jwt.kacls_url?": "string", "jwt.resource_name?": "string",
 }
 
 // jsonType names a decoded JSON value's type.
@@ -98,8 +101,13 @@ func TestAuditRecordGolden(t *testing.T) {
 			t.Errorf("jwt.%s = %v, want %v", k, jwt[k], v)
 		}
 	}
+	for _, name := range []string{"email", "iss", "aud", "exp", "iat"} {
+		if _, ok := jwt[name]; !ok {
+			t.Errorf("jwt.%s missing from a valid token's record", name)
+		}
+	}
 	if valid["valid"] != true || valid["tenant_id"] != tenantRemote || valid["source"] != "remote_well_known_cse_configuration" ||
-		valid["type"] != "user_authentication" || valid["details"] != nil {
+		valid["type"] != "user_authentication" || valid["details"] != nil || valid["operation"] != "unwrap" {
 		t.Errorf("valid record: %v", valid)
 	}
 	bad := e.fake.MintAuthentication("alice.dupont@gmail.com", map[string]any{"exp": time.Now().Add(-time.Hour).Unix(), "iat": time.Now().Add(-2 * time.Hour).Unix()})
@@ -118,15 +126,17 @@ func TestAuditRecordGolden(t *testing.T) {
 	}
 	kr := marshal(t, e.one(t))
 	checkShape(t, kr)
-	if kr["type"] != "kacsl-to-kacls_authentication" || kr["jwt"].(map[string]any)["kacls_url"] != kaclsURL {
+	if kr["type"] != "kacsl-to-kacls_authentication" || kr["jwt"].(map[string]any)["kacls_url"] != kaclsURL || kr["operation"] != "privilegedunwrap" {
 		t.Errorf("kacls record: %v", kr)
 	}
-	// aud is an array even for a record of an unreadable token.
+	// An unreadable token's record has no claim at all.
 	if _, err := e.v.VerifyAuthentication(ctx, tenantRemote, "not a token", googlecse.UserAuthentication, googlecse.OpUnwrap); err == nil {
 		t.Fatal("garbage accepted")
 	}
-	if aud := marshal(t, e.one(t))["jwt"].(map[string]any)["aud"]; !reflect.DeepEqual(aud, []any{}) {
-		t.Errorf("aud of an unreadable token = %v, want []", aud)
+	garbage := marshal(t, e.one(t))
+	checkShape(t, garbage)
+	if want := map[string]any{"number_of_custom_claims": float64(0)}; !reflect.DeepEqual(garbage["jwt"], want) {
+		t.Errorf("jwt of an unreadable token = %v, want %v", garbage["jwt"], want)
 	}
 }
 
@@ -147,7 +157,7 @@ func TestSlogAuditorLevels(t *testing.T) {
 	var l1, l2 map[string]any
 	_ = json.Unmarshal([]byte(lines[0]), &l1)
 	_ = json.Unmarshal([]byte(lines[1]), &l2)
-	if l1["level"] != "INFO" || l1["valid"] != true || l2["level"] != "NOTICE" || l2["details"] != "audience mismatch" {
+	if l1["level"] != "INFO" || l1["valid"] != true || l2["level"] != "NOTICE" || l2["details"] != "audience mismatch (aud)" {
 		t.Fatalf("lines:\n%s", buf.String())
 	}
 	if googlecse.LevelNotice <= slog.LevelInfo || googlecse.LevelNotice >= slog.LevelWarn {
@@ -161,12 +171,16 @@ func TestSlogAuditorLevels(t *testing.T) {
 }
 
 // FuzzAuditRecord: whatever claims a refused token carries, its record
-// marshals, keeps the seed's shape, stays bounded, and never contains the token.
+// marshals, keeps the seed's shape, holds every value within its bound (cut
+// on a UTF-8 boundary), and never contains the token.
 func FuzzAuditRecord(f *testing.F) {
 	f.Add(`{"email":"a@x.com","aud":["a","b"],"exp":1720542398,"iat":1720535198,"x":1}`)
 	f.Add(`{"email":12,"aud":7,"exp":"soon","google_email":null}`)
 	f.Add(`{"aud":"one","kacls_url":"https://k","resource_name":"` + strings.Repeat("r", 600) + `"}`)
 	f.Add(`{"exp":1e400,"iat":-1e300,"a":{},"b":[],"c":null}`)
+	f.Add(`{"email":"` + strings.Repeat("é", 400) + `","iss":"` + strings.Repeat("\\u0000", 1100) + `"}`)
+	f.Add(`{"aud":[` + strings.Repeat(`"`+strings.Repeat("a", 300)+`",`, 20) + `"z"]}`)
+	f.Add(`{"iss":"a","iss":"b"}`)
 	f.Add(`[]`)
 	e := newEnv(f, nil)
 	f.Fuzz(func(t *testing.T, payload string) {
@@ -179,12 +193,13 @@ func FuzzAuditRecord(f *testing.F) {
 		if len(recs) != 1 {
 			t.Fatalf("%d records", len(recs))
 		}
+		checkBounded(t, recs[0])
 		b, err := json.Marshal(recs[0])
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(string(b), raw) || len(b) > 8<<10 {
-			t.Fatalf("record of %d bytes holds the token or is unbounded", len(b))
+		if strings.Contains(string(b), raw) {
+			t.Fatal("the record holds the token")
 		}
 		var m map[string]any
 		_ = json.Unmarshal(b, &m)
@@ -199,4 +214,32 @@ func FuzzAuditRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkBounded fails unless every value of a refused token's record is within
+// the bound a valid token's value never exceeds, and valid UTF-8 where the
+// token's was.
+func checkBounded(t *testing.T, rec googlecse.AuditRecord) {
+	t.Helper()
+	const cut = len("…")
+	for _, c := range []struct {
+		name string
+		v    *string
+		max  int
+	}{
+		{"kid", rec.JWK.Kid, 256}, {"alg", rec.JWK.Alg, 32}, {"email", rec.JWT.Email, 320}, {"google_email", rec.JWT.GoogleEmail, 320},
+		{"iss", rec.JWT.Iss, 1024}, {"kacls_url", rec.JWT.KACLSURL, 1024}, {"resource_name", rec.JWT.ResourceName, 512},
+	} {
+		if c.v != nil && len(*c.v) > c.max+cut {
+			t.Errorf("%s of %d bytes, bound %d", c.name, len(*c.v), c.max)
+		}
+	}
+	if len(rec.JWT.Aud) > 16 {
+		t.Errorf("%d audiences", len(rec.JWT.Aud))
+	}
+	for _, a := range rec.JWT.Aud {
+		if len(a) > 256+cut {
+			t.Errorf("audience of %d bytes", len(a))
+		}
+	}
 }

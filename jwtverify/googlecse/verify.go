@@ -578,7 +578,7 @@ func (v *Verifier) issuer(raw string) (string, error) {
 	if ok {
 		return iss, nil
 	}
-	if iss, ok := jwtverify.UnverifiedStringClaim(raw, "iss"); ok {
+	if iss, ok := jwtverify.UnverifiedStringClaim(raw, "iss"); ok && strings.Count(raw, ".") == 2 && !strings.ContainsAny(raw, "\r\n") {
 		return iss, nil
 	}
 	u, err := parseUnverified(raw)
