@@ -44,7 +44,7 @@ func BenchmarkGoogleCSEPair(b *testing.B) {
 	}
 	ctx := context.Background()
 	pair := func(i int) {
-		a, err := v.VerifyAuthentication(ctx, tenant, authns[i], googlecse.UserAuthentication)
+		a, err := v.VerifyAuthentication(ctx, tenant, authns[i], googlecse.UserAuthentication, googlecse.OpUnwrap)
 		if err != nil {
 			b.Fatal(err)
 		}

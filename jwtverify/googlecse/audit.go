@@ -45,7 +45,7 @@ const (
 // AuditRecord is the record of one verification, in the seed's shape: it
 // marshals to tenant_id, jwk{kid, alg}, jwt{…}, valid, source, type, details
 // (omitted when valid) and operation (the KACLS call verified, Sesame's
-// addition). A value the token does not carry is absent (a nil pointer,
+// addition). A value the token does not carry is absent (Claim.Present false,
 // omitted from the JSON), never "" or 0. It never holds the token itself.
 type AuditRecord struct {
 	// TenantID is the tenant's uuid v4 (as given, clipped, when unknown).
@@ -69,44 +69,71 @@ type AuditRecord struct {
 	Operation Operation `json:"operation,omitempty"`
 }
 
-// AuditJWK is the audit record's jwk object; a member the header lacks is nil.
+// Claim is a value an audit record repeats from a token: Present is false
+// when the token lacks it (or carries it as another JSON type), and the
+// record's JSON then lacks it too.
+type Claim[T string | int64] struct {
+	// Value is the token's value; the zero value when not Present.
+	Value T
+	// Present is true when the token carries the value.
+	Present bool
+}
+
+// some returns a present Claim.
+func some[T string | int64](v T) Claim[T] { return Claim[T]{Value: v, Present: true} }
+
+// IsZero reports an absent value (for the omitzero option of encoding/json).
+func (c Claim[T]) IsZero() bool { return !c.Present }
+
+// MarshalJSON writes the value, or null when absent.
+func (c Claim[T]) MarshalJSON() ([]byte, error) {
+	if !c.Present {
+		return []byte("null"), nil
+	}
+	return json.Marshal(c.Value)
+}
+
+// AuditJWK is the audit record's jwk object.
 type AuditJWK struct {
 	// Kid is the token's kid.
-	Kid *string `json:"kid,omitempty"`
+	Kid Claim[string] `json:"kid,omitzero"`
 	// Alg is the token's alg (RS256 for a valid token).
-	Alg *string `json:"alg,omitempty"`
+	Alg Claim[string] `json:"alg,omitzero"`
 }
 
 // AuditJWT is the audit record's jwt object. A claim the token does not carry
-// (or carries as another JSON type) is nil. The values of a valid token are
+// (or carries as another JSON type) is absent. The values of a valid token are
 // whole; those of a refused token are bounded where a valid token's could not
 // reach (an email over 320 bytes, a resource_name over 512), cut on a UTF-8
 // boundary and marked with "…".
 type AuditJWT struct {
 	// Email is the user's email.
-	Email *string `json:"email,omitempty"`
+	Email Claim[string] `json:"email,omitzero"`
 	// GoogleEmail is the user's Google account email.
-	GoogleEmail *string `json:"google_email,omitempty"`
+	GoogleEmail Claim[string] `json:"google_email,omitzero"`
 	// Iss is the issuer.
-	Iss *string `json:"iss,omitempty"`
+	Iss Claim[string] `json:"iss,omitzero"`
 	// Aud is the audience, an array even when the token wrote a string; nil
 	// when the token has none.
 	Aud []string `json:"aud,omitzero"`
 	// Exp is the expiry, in Unix seconds.
-	Exp *int64 `json:"exp,omitempty"`
+	Exp Claim[int64] `json:"exp,omitzero"`
 	// Iat is the issue time, in Unix seconds.
-	Iat *int64 `json:"iat,omitempty"`
+	Iat Claim[int64] `json:"iat,omitzero"`
 	// NumberOfCustomClaims counts the claims that are neither registered
 	// (RFC 7519 §4.1: iss, sub, aud, exp, nbf, iat, jti) nor defined by
-	// Google's CSE reference for the token's kind (for Gmail's authorization
-	// token message_id, spki_hash and spki_hash_algorithm are defined; for a
-	// delegate token delegated_to and resource_name; see Verifier).
+	// Google's CSE reference for the token's kind: for an IdP's token email
+	// and google_email (and delegated_to, resource_name for a delegate
+	// token); for a kacls-to-kacls token kacls_url and resource_name; for
+	// Google's authorization tokens email, email_type, role, kacls_url,
+	// resource_name, perimeter_id, delegated_to, kacls_owner_domain, and
+	// Gmail's message_id, spki_hash and spki_hash_algorithm.
 	NumberOfCustomClaims int `json:"number_of_custom_claims"`
 	// KACLSURL is kacls_url (kacls-to-kacls and authorization tokens).
-	KACLSURL *string `json:"kacls_url,omitempty"`
+	KACLSURL Claim[string] `json:"kacls_url,omitzero"`
 	// ResourceName is resource_name (kacls-to-kacls, authorization and
 	// delegate tokens).
-	ResourceName *string `json:"resource_name,omitempty"`
+	ResourceName Claim[string] `json:"resource_name,omitzero"`
 }
 
 // LogValue is the jwk object with only its present members.
@@ -127,11 +154,11 @@ func (j AuditJWT) LogValue() slog.Value {
 	if j.Aud != nil {
 		attrs = append(attrs, slog.Any("aud", j.Aud))
 	}
-	if j.Exp != nil {
-		attrs = append(attrs, slog.Int64("exp", *j.Exp))
+	if j.Exp.Present {
+		attrs = append(attrs, slog.Int64("exp", j.Exp.Value))
 	}
-	if j.Iat != nil {
-		attrs = append(attrs, slog.Int64("iat", *j.Iat))
+	if j.Iat.Present {
+		attrs = append(attrs, slog.Int64("iat", j.Iat.Value))
 	}
 	attrs = append(attrs, slog.Int("number_of_custom_claims", j.NumberOfCustomClaims))
 	attrs = appendString(attrs, "kacls_url", j.KACLSURL)
@@ -139,16 +166,16 @@ func (j AuditJWT) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-func appendString(attrs []slog.Attr, key string, v *string) []slog.Attr {
-	if v == nil {
+func appendString(attrs []slog.Attr, key string, c Claim[string]) []slog.Attr {
+	if !c.Present {
 		return attrs
 	}
-	return append(attrs, slog.String(key, *v))
+	return append(attrs, slog.String(key, c.Value))
 }
 
 // Auditor receives the record of every verification, valid or not, exactly
 // once. rec is reused after Audit returns: an Auditor that keeps records keeps
-// a copy (*rec; what its pointers and Aud slice point to is not reused).
+// a copy (*rec; its Aud slice is not reused).
 type Auditor interface {
 	// Audit records one verification.
 	Audit(ctx context.Context, rec *AuditRecord)
@@ -224,49 +251,48 @@ const (
 	maxAuditID    = 64 // a tenant id or an operation that is not one
 )
 
-// auditValues holds what a record's pointers point to: one allocation per
-// record, never reused, so a copy of a record stays true after the pool
-// reuses the record.
-type auditValues struct {
-	kid, alg, email, googleEmail, iss, kaclsURL, resourceName string
-	exp, iat                                                  int64
-}
-
-// set points *dst at slot, holding s bounded at n bytes when bound.
-func set(dst **string, slot *string, s string, n int, bound bool) {
+// bounded returns a present Claim of s, bounded at n bytes when bound.
+func bounded(s string, n int, bound bool) Claim[string] {
 	if bound {
 		s = clipTo(s, n)
 	}
-	*slot = s
-	*dst = slot
+	return some(s)
 }
 
 // fillFromToken fills the jwt and jwk objects from a verified token of kind k:
 // whole when the verification passed, bounded when a later check refused it.
+// One pass over the claims.
 func (rec *AuditRecord) fillFromToken(tok *jwtverify.Token, k claimKind, bound bool) {
-	v := new(auditValues)
 	h := tok.Header()
 	if h.Kid != "" {
-		set(&rec.JWK.Kid, &v.kid, h.Kid, maxAuditKid, bound)
+		rec.JWK.Kid = bounded(h.Kid, maxAuditKid, bound)
 	} else if raw, ok := tok.HeaderField("kid"); ok && string(raw) == `""` {
-		set(&rec.JWK.Kid, &v.kid, "", 0, false)
+		rec.JWK.Kid = some("")
 	}
-	set(&rec.JWK.Alg, &v.alg, h.Alg, maxAuditAlg, bound) // a verified token has one
+	rec.JWK.Alg = bounded(h.Alg, maxAuditAlg, bound) // a verified token has one
 	j := &rec.JWT
-	for _, c := range []struct {
-		name string
-		dst  **string
-		slot *string
-		n    int
-	}{
-		{"email", &j.Email, &v.email, maxAuditEmail},
-		{"google_email", &j.GoogleEmail, &v.googleEmail, maxAuditEmail},
-		{"iss", &j.Iss, &v.iss, maxAuditURL},
-		{"kacls_url", &j.KACLSURL, &v.kaclsURL, maxAuditURL},
-		{"resource_name", &j.ResourceName, &v.resourceName, maxGmailResourceName},
-	} {
-		if s, ok := tok.StringClaim(c.name); ok {
-			set(c.dst, c.slot, s, c.n, bound)
+	for name := range tok.ClaimNames() {
+		var dst *Claim[string]
+		n := maxAuditURL
+		switch name {
+		case "email":
+			dst, n = &j.Email, maxAuditEmail
+		case "google_email":
+			dst, n = &j.GoogleEmail, maxAuditEmail
+		case "iss":
+			dst = &j.Iss
+		case "kacls_url":
+			dst = &j.KACLSURL
+		case "resource_name":
+			dst, n = &j.ResourceName, maxGmailResourceName
+		}
+		if dst != nil {
+			if s, ok := tok.StringClaim(name); ok {
+				*dst = bounded(s, n, bound)
+			}
+		}
+		if !k.defined(name) {
+			j.NumberOfCustomClaims++
 		}
 	}
 	if aud := tok.Audience(); len(aud) > 0 {
@@ -276,17 +302,10 @@ func (rec *AuditRecord) fillFromToken(tok *jwtverify.Token, k claimKind, bound b
 		j.Aud = aud
 	}
 	if tok.Expires() {
-		v.exp = tok.Expiry().Unix()
-		j.Exp = &v.exp
+		j.Exp = some(tok.Expiry().Unix())
 	}
 	if tok.HasIssuedAt() {
-		v.iat = tok.IssuedAt().Unix()
-		j.Iat = &v.iat
-	}
-	for name := range tok.ClaimNames() {
-		if !k.defined(name) {
-			j.NumberOfCustomClaims++
-		}
+		j.Iat = some(tok.IssuedAt().Unix())
 	}
 }
 
@@ -311,24 +330,22 @@ func (rec *AuditRecord) fillFromRaw(raw string, typ TokenType) {
 	u, _ := parseUnverified(raw)
 	iss, _ := str(u.claims, "iss")
 	k := kindOf(typ, iss)
-	v := new(auditValues)
 	for _, c := range []struct {
 		m    map[string]json.RawMessage
 		name string
-		dst  **string
-		slot *string
+		dst  *Claim[string]
 		n    int
 	}{
-		{u.header, "kid", &rec.JWK.Kid, &v.kid, maxAuditKid},
-		{u.header, "alg", &rec.JWK.Alg, &v.alg, maxAuditAlg},
-		{u.claims, "email", &rec.JWT.Email, &v.email, maxAuditEmail},
-		{u.claims, "google_email", &rec.JWT.GoogleEmail, &v.googleEmail, maxAuditEmail},
-		{u.claims, "iss", &rec.JWT.Iss, &v.iss, maxAuditURL},
-		{u.claims, "kacls_url", &rec.JWT.KACLSURL, &v.kaclsURL, maxAuditURL},
-		{u.claims, "resource_name", &rec.JWT.ResourceName, &v.resourceName, maxGmailResourceName},
+		{u.header, "kid", &rec.JWK.Kid, maxAuditKid},
+		{u.header, "alg", &rec.JWK.Alg, maxAuditAlg},
+		{u.claims, "email", &rec.JWT.Email, maxAuditEmail},
+		{u.claims, "google_email", &rec.JWT.GoogleEmail, maxAuditEmail},
+		{u.claims, "iss", &rec.JWT.Iss, maxAuditURL},
+		{u.claims, "kacls_url", &rec.JWT.KACLSURL, maxAuditURL},
+		{u.claims, "resource_name", &rec.JWT.ResourceName, maxGmailResourceName},
 	} {
 		if s, ok := str(c.m, c.name); ok {
-			set(c.dst, c.slot, s, c.n, true)
+			*c.dst = bounded(s, c.n, true)
 		}
 	}
 	if u.claims == nil {
@@ -344,12 +361,10 @@ func (rec *AuditRecord) fillFromRaw(raw string, typ TokenType) {
 		}
 	}
 	if n, ok := number(u.claims, "exp"); ok {
-		v.exp = n
-		j.Exp = &v.exp
+		j.Exp = some(n)
 	}
 	if n, ok := number(u.claims, "iat"); ok {
-		v.iat = n
-		j.Iat = &v.iat
+		j.Iat = some(n)
 	}
 	for name := range u.claims {
 		if !k.defined(name) {

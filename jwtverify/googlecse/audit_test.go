@@ -20,8 +20,7 @@ import (
 // 0), and operation, Sesame's addition naming the KACLS call.
 var seedFields = map[string]string{
 	"tenant_id": "string", "jwk": "object", "jwt": "object", "valid": "boolean", "source": "string", "type": "string", "details?": "string",
-	"operation?": "string",
-	"jwk.kid?": "string", "jwk.alg?": "string",
+	"operation?": "string", "jwk.kid?": "string", "jwk.alg?": "string",
 	"jwt.email?": "string", "jwt.google_email?": "string", "jwt.iss?": "string", "jwt.aud?": "array", "jwt.exp?": "number",
 	"jwt.iat?": "number", "jwt.number_of_custom_claims": "number", "jwt.kacls_url?": "string", "jwt.resource_name?": "string",
 }
@@ -224,14 +223,14 @@ func checkBounded(t *testing.T, rec googlecse.AuditRecord) {
 	const cut = len("…")
 	for _, c := range []struct {
 		name string
-		v    *string
+		v    googlecse.Claim[string]
 		max  int
 	}{
 		{"kid", rec.JWK.Kid, 256}, {"alg", rec.JWK.Alg, 32}, {"email", rec.JWT.Email, 320}, {"google_email", rec.JWT.GoogleEmail, 320},
 		{"iss", rec.JWT.Iss, 1024}, {"kacls_url", rec.JWT.KACLSURL, 1024}, {"resource_name", rec.JWT.ResourceName, 512},
 	} {
-		if c.v != nil && len(*c.v) > c.max+cut {
-			t.Errorf("%s of %d bytes, bound %d", c.name, len(*c.v), c.max)
+		if len(c.v.Value) > c.max+cut {
+			t.Errorf("%s of %d bytes, bound %d", c.name, len(c.v.Value), c.max)
 		}
 	}
 	if len(rec.JWT.Aud) > 16 {

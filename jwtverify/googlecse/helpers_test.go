@@ -140,10 +140,10 @@ func marshal(t *testing.T, v any) map[string]any {
 	return m
 }
 
-// val is what a record's string pointer holds, "<absent>" for nil.
-func val(p *string) string {
-	if p == nil {
+// val is a record's value, "<absent>" when the token lacks it.
+func val(c googlecse.Claim[string]) string {
+	if !c.Present {
 		return "<absent>"
 	}
-	return *p
+	return c.Value
 }

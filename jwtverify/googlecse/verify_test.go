@@ -24,7 +24,7 @@ func TestPairOverHTTPS(t *testing.T) {
 	}
 	rec := e.one(t)
 	if !rec.Valid || rec.Source != googlecse.SourceRemote || rec.Type != googlecse.UserAuthentication || val(rec.JWT.Email) != "Alice@Example.com" ||
-		val(rec.JWT.Iss) != e.fake.Issuer || rec.JWT.NumberOfCustomClaims != 1 || val(rec.JWK.Alg) != "RS256" || rec.JWK.Kid == nil || rec.Details != "" {
+		val(rec.JWT.Iss) != e.fake.Issuer || rec.JWT.NumberOfCustomClaims != 1 || val(rec.JWK.Alg) != "RS256" || !rec.JWK.Kid.Present || rec.Details != "" {
 		t.Fatalf("authentication record: %+v", rec)
 	}
 	authz, err := e.v.VerifyAuthorization(ctx, tenantRemote, e.authz(t, googlecse.IssuerDrive, map[string]any{"role": "reader"}), googlecse.OpUnwrap)

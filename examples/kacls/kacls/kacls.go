@@ -108,7 +108,7 @@ func (s *Service) check(r *http.Request, op googlecse.Operation) (*request, *goo
 	}
 	tenant := r.PathValue("tenant")
 	ctx := r.Context()
-	authn, err := s.v.VerifyAuthentication(ctx, tenant, req.Authentication, googlecse.UserAuthentication)
+	authn, err := s.v.VerifyAuthentication(ctx, tenant, req.Authentication, googlecse.UserAuthentication, op)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: authentication: %w", errUnauthenticated, err)
 	}
