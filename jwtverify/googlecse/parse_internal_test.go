@@ -40,52 +40,44 @@ func FuzzParseUnverified(f *testing.F) {
 // FuzzDecodeDiscovery: a discovery document either decodes to an https
 // jwks_uri and an issuer, or is refused as the IdP's configuration error.
 func FuzzDecodeDiscovery(f *testing.F) {
-	for _, s := range []string{
+	fuzzDecoder(f, decodeDiscovery(false), func(d *discoveryDocument) bool {
+		return d.Issuer != "" && strings.HasPrefix(d.JWKSURI, "https://")
+	},
 		`{"issuer":"https://idp.example","jwks_uri":"https://idp.example/jwks","token_endpoint":null}`,
 		`{"issuer":"https://idp.example","issuer":"https://evil.example","jwks_uri":"https://idp.example/jwks"}`,
 		`{"issuer":"https://idp.example","jwks_uri":"http://idp.example/jwks"}`,
-		`{"issuer":7}`, `[]`, `{} {}`, `{"jwks_uri":"https://idp.example/jwks"}`,
-	} {
-		f.Add([]byte(s))
-	}
-	dec := decodeDiscovery(false)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		d, err := dec(body)
-		if err != nil {
-			if !errors.Is(err, ErrIdPConfiguration) {
-				t.Fatalf("err = %v", err)
-			}
-			return
-		}
-		if d.Issuer == "" || !strings.HasPrefix(d.JWKSURI, "https://") {
-			t.Fatalf("accepted %+v", d)
-		}
-	})
+		`{"issuer":7}`, `[]`, `{} {}`, `{"jwks_uri":"https://idp.example/jwks"}`)
 }
 
 // FuzzDecodeCSEConfiguration: a cse-configuration either decodes to a
 // client_id among its audiences and an https discovery_uri, or is refused as
 // the IdP's configuration error.
 func FuzzDecodeCSEConfiguration(f *testing.F) {
-	for _, s := range []string{
+	fuzzDecoder(f, decodeCSEConfiguration(false), func(c *cseConfiguration) bool {
+		return c.ClientID != "" && c.auds[0] == c.ClientID && strings.HasPrefix(c.DiscoveryURI, "https://")
+	},
 		`{"name":"idp","client_id":"c","discovery_uri":"https://idp.example/.well-known/openid-configuration","grant_type":"implicit"}`,
 		`{"client_id":"c","discovery_uri":"https://idp.example/.well-known/openid-configuration","applications":{"drive":{"client_id":"d"},"meet":{"client_id":"c"}}}`,
 		`{"client_id":"c","client_id":"d","discovery_uri":"https://idp.example/.well-known/openid-configuration"}`,
-		`{"client_id":"","discovery_uri":"https://idp.example"}`, `{"client_id":"c","discovery_uri":"ftp://x"}`, `null`,
-	} {
+		`{"client_id":"","discovery_uri":"https://idp.example"}`, `{"client_id":"c","discovery_uri":"ftp://x"}`, `null`)
+}
+
+// fuzzDecoder runs dec on the seeds and on fuzzed bodies: a refusal must be
+// ErrIdPConfiguration, an accepted document must satisfy ok.
+func fuzzDecoder[T any](f *testing.F, dec func([]byte) (T, error), ok func(T) bool, seeds ...string) {
+	for _, s := range seeds {
 		f.Add([]byte(s))
 	}
-	dec := decodeCSEConfiguration(false)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		c, err := dec(body)
+		doc, err := dec(body)
 		if err != nil {
 			if !errors.Is(err, ErrIdPConfiguration) {
 				t.Fatalf("err = %v", err)
 			}
 			return
 		}
-		if c.ClientID == "" || c.auds[0] != c.ClientID || !strings.HasPrefix(c.DiscoveryURI, "https://") {
-			t.Fatalf("accepted %+v", c)
+		if !ok(doc) {
+			t.Fatalf("accepted %+v", doc)
 		}
 	})
 }

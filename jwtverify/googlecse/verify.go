@@ -240,28 +240,21 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 		return nil, err
 	}
 	a := &AuthorizationToken{Operation: op, Token: tok}
-	for name := range tok.ClaimNames() { // the optional claims the token has
-		var dst *string
-		switch name {
-		case "email_type":
-			dst = &a.EmailType
-		case "perimeter_id":
-			dst = &a.PerimeterID
-		case "delegated_to":
-			dst = &a.DelegatedTo
-		case "kacls_owner_domain":
-			dst = &a.OwnerDomain
-		case "message_id":
-			dst = &a.MessageID
-		case "spki_hash":
-			dst = &a.SPKIHash
-		case "spki_hash_algorithm":
-			dst = &a.SPKIHashAlgorithm
-		default:
-			continue
-		}
-		if *dst, _, err = optionalString(tok, name); err != nil {
-			return a, err
+	optional := [...]struct {
+		name string
+		dst  *string
+	}{
+		{"email_type", &a.EmailType}, {"perimeter_id", &a.PerimeterID}, {"delegated_to", &a.DelegatedTo},
+		{"kacls_owner_domain", &a.OwnerDomain}, {"message_id", &a.MessageID}, {"spki_hash", &a.SPKIHash},
+		{"spki_hash_algorithm", &a.SPKIHashAlgorithm},
+	}
+	for name := range tok.ClaimNames() { // one pass: only the optional claims the token has are read
+		for _, o := range optional {
+			if o.name == name {
+				if *o.dst, _, err = optionalString(tok, name); err != nil {
+					return a, err
+				}
+			}
 		}
 	}
 	if a.Email, err = requiredString(tok, "email", jwtverify.ErrMissingClaim); err != nil {
