@@ -155,7 +155,7 @@ func writeError(w http.ResponseWriter, err error) {
 // detail names the failed check without repeating token values.
 func detail(err error) string {
 	for _, s := range []error{googlecse.ErrTenant, googlecse.ErrIssuer, googlecse.ErrRole, googlecse.ErrKACLSURL, googlecse.ErrResourceName,
-		googlecse.ErrEmail, googlecse.ErrDelegation, googlecse.ErrGuest, jwtverify.ErrExpired, jwtverify.ErrSignature, jwtverify.ErrAudience} {
+		googlecse.ErrEmail, googlecse.ErrDelegation, googlecse.ErrGuest, googlecse.ErrOwnerDomain, jwtverify.ErrExpired, jwtverify.ErrSignature, jwtverify.ErrAudience} {
 		if errors.Is(err, s) {
 			return s.Error()
 		}
