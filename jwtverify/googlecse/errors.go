@@ -26,7 +26,10 @@ var (
 	// wrong: not JSON, a repeated member, a non-https discovery_uri or
 	// jwks_uri, no client_id, or a discovery document whose issuer is not the
 	// one it was fetched for (OpenID Connect Discovery §4.3). The IdP's
-	// administrator must fix it; asking again does not help.
+	// administrator must fix it. A document that fails to decode is also
+	// ErrUnavailable (the last good one is served meanwhile, and it is fetched
+	// again after the back-off); an issuer mismatch is ErrIdPConfiguration
+	// only.
 	ErrIdPConfiguration = errors.New("googlecse: wrong IdP configuration")
 	// ErrRole: the authorization token's role is missing or does not allow the
 	// operation.
@@ -53,6 +56,7 @@ var (
 	// customer-idp) and the tenant does not allow guests.
 	ErrGuest = errors.New("googlecse: guest access not allowed")
 	// ErrUnavailable: keys or an IdP configuration could not be fetched; try
-	// later (it also wraps jwtverify.ErrUnavailable).
+	// later. When keys could not be fetched it also wraps
+	// jwtverify.ErrUnavailable.
 	ErrUnavailable = errors.New("googlecse: key source unavailable")
 )
