@@ -170,14 +170,18 @@ func unquote(raw []byte) (string, bool) {
 // requiredGrant returns the scope or funcs claim, which BeSwarm always
 // writes: absent, not a string, or empty is ErrScope.
 func requiredGrant(tok *jwtverify.Token, name string) (string, error) {
-	if _, ok := tok.Claim(name); !ok {
+	raw, ok := tok.Claim(name) // one copy of the claim, shared by the string
+	if !ok {
 		return "", fmt.Errorf("%w: no %s claim", ErrScope, name)
 	}
-	s, err := stringClaim(tok, name, ErrScope)
-	if err == nil && s == "" {
-		err = fmt.Errorf("%w: %s is an empty string", ErrScope, name)
+	s, ok := unquote(raw)
+	if !ok {
+		return "", fmt.Errorf("%w: claim %q is not a string", ErrScope, name)
 	}
-	return s, err
+	if s == "" {
+		return "", fmt.Errorf("%w: %s is an empty string", ErrScope, name)
+	}
+	return s, nil
 }
 
 // CodeChallengeHash returns the lowercase hex SHA-256 of a code challenge: the
