@@ -135,3 +135,21 @@ func FuzzFoldDuplicates(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnquote: for every JSON string literal encoding/json accepts, unquote
+// (with its hand-decoded short escapes) returns what encoding/json returns.
+func FuzzUnquote(f *testing.F) {
+	for _, s := range []string{`""`, `"a"`, `"{\"a\":{\"read\":true}}"`, `"\\\/\b\f\n\r\t"`, `"\u00e9\"x"`, `"tail\\"`, `"é"`, `"\ud83d\ude00"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var want string
+		if json.Unmarshal(raw, &want) != nil || len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || !utf8.Valid(raw) {
+			return // unquote is only given string literals the scanner accepted: valid UTF-8, no surrounding space
+		}
+		got, err := unquote(bytes.Clone(raw))
+		if err != nil || got != want {
+			t.Fatalf("unquote(%q) = %q, %v; encoding/json reads %q", raw, got, err, want)
+		}
+	})
+}

@@ -1,14 +1,11 @@
 package beswarm
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
-	"unsafe"
 
 	"github.com/sesame-go/sesame/jwtverify"
 )
@@ -110,78 +107,29 @@ func ParseClaims(tok *jwtverify.Token) (*Claims, error) {
 // stringClaim returns a string claim, "" when absent; another JSON type wraps
 // sentinel.
 func stringClaim(tok *jwtverify.Token, name string, sentinel error) (string, error) {
-	raw, ok := tok.Claim(name)
-	if !ok {
+	if s, ok := tok.StringClaim(name); ok { // no copy: the token is immutable
+		return s, nil
+	}
+	if _, present := tok.Claim(name); !present {
 		return "", nil
 	}
-	s, ok := unquote(raw)
-	if !ok {
-		return "", fmt.Errorf("%w: claim %q is not a string", sentinel, name)
-	}
-	return s, nil
-}
-
-// unquote decodes a JSON string that jwtverify has already checked to be
-// valid JSON (valid UTF-8, no control characters). The common escapes are
-// decoded here; a \u escape goes through encoding/json.
-func unquote(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	body := raw[1 : len(raw)-1]
-	if bytes.IndexByte(body, '\\') < 0 {
-		// raw is Claim's own copy, never written again: share its bytes.
-		return unsafe.String(unsafe.SliceData(body), len(body)), true
-	}
-	out := make([]byte, 0, len(body))
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		if i++; i == len(body) {
-			return "", false
-		}
-		switch body[i] {
-		case '"', '\\', '/':
-			out = append(out, body[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		default: // \uXXXX, or invalid
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return "", false
-			}
-			return s, true
-		}
-	}
-	return unsafe.String(unsafe.SliceData(out), len(out)), true
+	return "", fmt.Errorf("%w: claim %q is not a string", sentinel, name)
 }
 
 // requiredGrant returns the scope or funcs claim, which BeSwarm always
 // writes: absent, not a string, or empty is ErrScope.
 func requiredGrant(tok *jwtverify.Token, name string) (string, error) {
-	raw, ok := tok.Claim(name) // one copy of the claim, shared by the string
-	if !ok {
+	s, err := stringClaim(tok, name, ErrScope)
+	switch {
+	case err != nil:
+		return "", err
+	case s != "":
+		return s, nil
+	}
+	if _, present := tok.Claim(name); !present {
 		return "", fmt.Errorf("%w: no %s claim", ErrScope, name)
 	}
-	s, ok := unquote(raw)
-	if !ok {
-		return "", fmt.Errorf("%w: claim %q is not a string", ErrScope, name)
-	}
-	if s == "" {
-		return "", fmt.Errorf("%w: %s is an empty string", ErrScope, name)
-	}
-	return s, nil
+	return "", fmt.Errorf("%w: %s is an empty string", ErrScope, name)
 }
 
 // CodeChallengeHash returns the lowercase hex SHA-256 of a code challenge: the
