@@ -4,7 +4,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -27,14 +26,7 @@ func post(t *testing.T, s *oidctest.Server, path string, form url.Values, basic 
 	if basic != "" {
 		req.Header.Set("Authorization", basic)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return doJSON(t, req)
 }
 
 // assertion signs an RFC 7523 client assertion with key under alg, edited by

@@ -61,14 +61,7 @@ func tokenRequest(t *testing.T, s *oidctest.Server, form url.Values, basic bool)
 	if basic {
 		req.SetBasicAuth(s.ClientID(), s.ClientSecret())
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return doJSON(t, req)
 }
 
 func noRedirect() *http.Client {
@@ -267,4 +260,17 @@ func TestClaimsAMR(t *testing.T) {
 			t.Errorf("claims %q: amr %v (%v), want present=%v", claims, c.AMR, err, want)
 		}
 	}
+}
+
+// doJSON sends req and returns the status and the JSON object answered.
+func doJSON(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
 }
