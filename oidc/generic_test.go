@@ -362,3 +362,34 @@ func TestGenericUserInfo(t *testing.T) {
 		})
 	}
 }
+
+// TestGenericAtHash: at_hash is optional in the code flow (OpenID Connect
+// Core §3.1.3.6; panva's oidc-provider leaves it out at the token endpoint),
+// so a generic provider's ID token without one logs in; one that is present
+// must match, and under the ProConnect preset it stays required.
+func TestGenericAtHash(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		proconnect bool
+		faults     oidctest.Faults
+		want       []error // nil: the login succeeds
+	}{
+		{"generic without at_hash", false, oidctest.Faults{NoAtHash: true}, nil},
+		{"generic with a wrong at_hash", false, oidctest.Faults{WrongAtHash: true}, []error{oidc.ErrIDToken, oidc.ErrAtHash}},
+		{"ProConnect without at_hash", true, oidctest.Faults{NoAtHash: true}, []error{oidc.ErrIDToken, oidc.ErrAtHash}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := oidctest.StartTLS(t, oidctest.Config{Generic: !tc.proconnect})
+			fake.SetFaults(tc.faults)
+			c := genericClient(t, fake, func(cfg *oidc.Config) { cfg.ProConnect = tc.proconnect })
+			_, err := genericLogin(t, fake, c)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantErr(t, err, tc.want...)
+		})
+	}
+}

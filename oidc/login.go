@@ -40,7 +40,9 @@ func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, er
 	if err != nil {
 		return nil, err
 	}
-	idt, err := c.VerifyIDToken(ctx, tokens.UnverifiedIDToken, IDTokenCheck{Nonce: f.Nonce, AccessToken: tokens.AccessToken, ACR: f.ACR, MaxAge: f.MaxAge})
+	idt, err := c.VerifyIDToken(ctx, tokens.UnverifiedIDToken, IDTokenCheck{
+		Nonce: f.Nonce, AccessToken: tokens.AccessToken, AtHashOptional: !c.cfg.ProConnect, ACR: f.ACR, MaxAge: f.MaxAge,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ type Faults struct {
 	Expired        bool   // exp is an hour ago
 	FutureIssuedAt bool   // iat is an hour ahead
 	WrongAtHash    bool   // at_hash is not the access token's
+	NoAtHash       bool   // at_hash is absent (optional in the code flow, as oidc-provider leaves it)
 	ACR            string // acr to put instead of the configured one
 	AlgNone        bool   // alg "none", no signature
 	HS256          bool   // signed HS256 with the client secret, whatever is registered

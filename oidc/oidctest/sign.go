@@ -80,6 +80,9 @@ func applyIDTokenFaults(c map[string]any, f Faults, now time.Time) {
 	if f.WrongAtHash {
 		c["at_hash"] = atHash("another access token")
 	}
+	if f.NoAtHash {
+		delete(c, "at_hash")
+	}
 	if f.ACR != "" {
 		c["acr"] = f.ACR
 	}
