@@ -218,3 +218,21 @@ func (u *opUser) login(start, name string) (int, string) {
 	}
 	return u.submit(page, url.Values{"login": {name}, "password": {"any"}})
 }
+
+// location GETs target without following redirects and returns where it
+// redirects to.
+func (u *opUser) location(target string) *url.URL {
+	u.t.Helper()
+	c := *u.c
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(target)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		u.t.Fatalf("GET %s: %s, no redirect: %v", target, resp.Status, err)
+	}
+	return loc
+}
