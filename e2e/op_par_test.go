@@ -1,7 +1,7 @@
 package e2e
 
 import (
-		"net/url"
+	"net/url"
 	"strings"
 	"testing"
 
