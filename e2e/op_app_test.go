@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -101,6 +102,10 @@ func (cfg opAppConfig) start(t *testing.T, p *op, srv *httptest.Server) *opApp {
 	mux.Handle("POST /auth/backchannel-logout", h.BackChannelLogout())
 	mux.Handle("GET /me", h.RequireLogin(http.HandlerFunc(opMe)))
 	mux.HandleFunc("POST /refresh", a.refresh)
+	mux.HandleFunc("GET /bye", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = io.WriteString(w, `<!doctype html><form method="post" action="/auth/logout"><button id="logout">Se déconnecter</button></form>`)
+	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]bool{"logged_in": opLoggedIn(r)})
 	})
