@@ -180,36 +180,45 @@ func unquote(raw []byte) (string, error) {
 	// The payload was validated as JSON: decode the short escapes by hand
 	// (one allocation; a JSON-in-a-string claim such as BeSwarm's scope is
 	// full of \"), and leave \uXXXX to encoding/json.
-	out := make([]byte, 0, len(body))
+	out := make([]byte, len(body)) // the decoded string is never longer
+	w := 0
 	for i := 0; i < len(body); i++ {
 		c := body[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
+		if c == '\\' {
+			if i++; i == len(body) {
+				return "", fmt.Errorf("not a string")
+			}
+			if c = shortEscape(body[i]); c == 0 { // \uXXXX, or not JSON
+				var s string
+				err := json.Unmarshal(raw, &s)
+				return s, err
+			}
 		}
-		if i++; i == len(body) {
-			return "", fmt.Errorf("not a string")
-		}
-		switch body[i] {
-		case '"', '\\', '/':
-			out = append(out, body[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		default: // \uXXXX, or not JSON
-			var s string
-			err := json.Unmarshal(raw, &s)
-			return s, err
-		}
+		out[w] = c
+		w++
 	}
+	out = out[:w]
 	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// shortEscape returns the byte a one-letter JSON escape (\" \\ \/ \b \f \n
+// \r \t) stands for, 0 for any other letter.
+func shortEscape(c byte) byte {
+	switch c {
+	case '"', '\\', '/':
+		return c
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return 0
 }
 
 // maxPeek bounds the tokens peek looks into.

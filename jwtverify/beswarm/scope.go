@@ -241,7 +241,7 @@ func (d *scanner) str() (string, error) {
 		return "", d.errorf("want a string")
 	}
 	start := d.i
-	escaped := false
+	escaped, ascii := false, true
 	for j := d.i + 1; j < len(d.s); j++ {
 		switch c := d.s[j]; {
 		case c == '\\':
@@ -249,11 +249,13 @@ func (d *scanner) str() (string, error) {
 			j++
 		case c < 0x20:
 			return "", d.errorf("control character in a string")
+		case c >= utf8.RuneSelf:
+			ascii = false
 		case c == '"':
 			d.i = j + 1
 			raw := d.s[start:d.i]
 			if !escaped {
-				if !utf8.ValidString(raw) {
+				if !ascii && !utf8.ValidString(raw) {
 					return "", d.errorf("invalid UTF-8")
 				}
 				return raw[1 : len(raw)-1], nil
