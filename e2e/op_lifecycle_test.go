@@ -133,6 +133,13 @@ func opLifecycle(t *testing.T, p *op, app *opApp, user string) {
 	}
 }
 
+// getJSON GETs a JSON page of the app.
+func (u *opUser) getJSON(target string) map[string]any {
+	u.t.Helper()
+	status, page := u.do(http.MethodGet, target, nil, nil)
+	return opDecode(u.t, status, page)
+}
+
 // opDecode reads a JSON page of the app.
 func opDecode(t *testing.T, status int, page string) map[string]any {
 	t.Helper()
