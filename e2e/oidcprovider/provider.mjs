@@ -88,6 +88,7 @@ const configuration = {
     devInteractions: { enabled: true },
     claimsParameter: { enabled: true },
     backchannelLogout: { enabled: true },
+    clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: Boolean(cfg.requirePAR) },
