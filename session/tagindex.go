@@ -63,8 +63,7 @@ var ErrTagFull = errors.New("session: too many live sessions carry one tag")
 // so tagged cannot be written again. Sessions tagged after at are left alone.
 //
 // Its cost is one command on the tag's index, then a read and a
-// compare-and-set per session ended (plus one read per renewal followed); no
-// KEYS or SCAN. Calling it again after an error ends what the first call left.
+// compare-and-set per session ended; no KEYS or SCAN. Calling it again after an error ends what the first call left.
 func (m *Manager) EndTagged(ctx context.Context, name string, at time.Time) (int, error) {
 	ti := m.tagIndex()
 	switch {
@@ -83,62 +82,53 @@ func (m *Manager) EndTagged(ctx context.Context, name string, at time.Time) (int
 		if !ok || !validID(id) {
 			continue // not one of this Manager's records
 		}
-		ended, err := m.endTaggedChain(ctx, id, name, at.Unix())
-		n += ended
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// endTaggedChain ends the record of id if it carries name at or before at,
-// following the renewals a forward marker leads to.
-func (m *Manager) endTaggedChain(ctx context.Context, id, name string, at int64) (int, error) {
-	n := 0
-	for hop := 0; id != "" && hop < maxForwards; hop++ {
-		next, ended, err := m.endTaggedOne(ctx, m.key(id), name, at)
+		ended, err := m.endTaggedOne(ctx, m.key(id), name, at.Unix())
 		if ended {
 			n++
 		}
 		if err != nil {
 			return n, err
 		}
-		id = next
 	}
 	return n, nil
 }
 
 // endTaggedOne clears the record under key if it carries name at or before
-// at, with a compare-and-set (replayed if a request saved meanwhile); a
-// forward marker's target is returned instead.
-func (m *Manager) endTaggedOne(ctx context.Context, key, name string, at int64) (next string, ended bool, err error) {
+// at, with a compare-and-set (replayed if a request saved meanwhile). A
+// renewed record (a forward marker) is left alone: the renewal indexed its
+// new key before writing it, so the new key is among the logout's keys, or
+// the renewal was refused.
+func (m *Manager) endTaggedOne(ctx context.Context, key, name string, at int64) (bool, error) {
 	raw, found, err := m.store.Load(ctx, key)
 	for attempt := 1; ; attempt++ {
 		if err != nil {
-			return "", false, unavailable("end tagged", err)
+			return false, unavailable("end tagged", err)
 		}
-		if !found {
-			return "", false, nil
-		}
-		if next, ok := forwardOf(raw); ok {
-			return next, false, nil
-		}
-		rec, derr := m.cfg.Codec.Decode(raw)
-		if derr != nil || rec.Cleared() {
-			return "", false, nil // no session to end
-		}
-		if tags, terr := tagsOf(rec); terr != nil || tags[name] == 0 || tags[name] > at {
-			return "", false, nil
+		if !found || !m.tagged(raw, name, at) {
+			return false, nil
 		}
 		var saved bool
 		if saved, raw, found, err = m.cas(ctx, key, raw, []byte("{}"), m.cfg.IdleTimeout); saved {
-			return "", true, nil
+			return true, nil
 		}
 		if attempt == maxAttempts {
-			return "", false, fmt.Errorf("%w: ending a tagged session", ErrConflict)
+			return false, fmt.Errorf("%w: ending a tagged session", ErrConflict)
 		}
 	}
+}
+
+// tagged reports whether the stored record raw is a session carrying name at
+// or before at.
+func (m *Manager) tagged(raw []byte, name string, at int64) bool {
+	if _, ok := forwardOf(raw); ok {
+		return false
+	}
+	rec, err := m.cfg.Codec.Decode(raw)
+	if err != nil || rec.Cleared() {
+		return false
+	}
+	tags, err := tagsOf(rec)
+	return err == nil && tags[name] != 0 && tags[name] <= at
 }
 
 // tagIndex returns the store's TagIndex, or nil.
