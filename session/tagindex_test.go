@@ -252,6 +252,11 @@ func TestEndTagged(t *testing.T) {
 			if n, err := f.m.EndTagged(ctx, "sid.A", tagTime); err != nil || n != 0 {
 				t.Errorf("EndTagged(sid.A) again = %d, %v; want 0", n, err)
 			}
+			// A writer of c that lost its race to c's login left an older index
+			// entry: the record's own time decides.
+			if err := f.store.(TagIndex).AddTag(ctx, f.m.tagKey("sub.alice"), c, tagTime.Unix(), time.Hour); err != nil {
+				t.Fatal(err)
+			}
 			if n, err := f.m.EndTagged(ctx, "sub.alice", tagTime.Add(5*time.Second)); err != nil || n != 1 {
 				t.Fatalf("EndTagged(sub.alice) = %d, %v; want 1 (%s)", n, err, b)
 			}
@@ -287,5 +292,23 @@ func TestEndTaggedRefused(t *testing.T) {
 	plain := newTestManager(t, &spyStore{AtomicStore: NewMemoryStore(nil)}, Config{})
 	if _, err := plain.EndTagged(context.Background(), "a", tagTime); !errorsIs(err, ErrConfig) {
 		t.Errorf("without a tag index: %v, want ErrConfig", err)
+	}
+}
+
+// TestTagIndexKeptCurrent: every write of a tagged session extends its index
+// entries with the record, so a session active long after its login is still
+// found by its logout.
+func TestTagIndexKeptCurrent(t *testing.T) {
+	c := newClock()
+	store := NewMemoryStore(c.Now)
+	m := newTestManager(t, store, Config{CookieName: "auth.aiohttp", IdleTimeout: 10 * time.Minute, Now: c.Now})
+	id, _ := cookieOf(do(t, m, "", loginTagged("alice", tagTime, "sid.A")), "auth.aiohttp")
+	for i := range 6 { // an hour of activity
+		c.Add(9 * time.Minute)
+		do(t, m, id, put("clicks", i))
+	}
+	c.Add(9 * time.Minute) // idle, but not for IdleTimeout: still live
+	if n, err := m.EndTagged(context.Background(), "sid.A", tagTime); err != nil || n != 1 {
+		t.Fatalf("EndTagged after an hour of activity = %d, %v; want 1", n, err)
 	}
 }
