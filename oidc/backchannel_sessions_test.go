@@ -75,7 +75,9 @@ func newInstance(t *testing.T, fake *oidctest.Server, srv *httptest.Server, stor
 			}
 			return errors.Join(s.Put("sub", l.IDToken.Subject), s.Put("sid", l.IDToken.SessionID))
 		},
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, err.Error(), http.StatusBadRequest) },
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
