@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	"github.com/sesame-go/sesame/internal/remote"
-	"github.com/sesame-go/sesame/internal/replay"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -20,7 +19,7 @@ type Client struct {
 	get  *http.Client // GETs: same-origin redirects only
 	post *http.Client // the token request: no redirect
 
-	logoutIDs *replay.Set // jti of the logout tokens accepted, until they expire
+	logoutIDs IDStore // jti of the logout tokens accepted, until they expire
 
 	mu      sync.Mutex
 	jwksURI string // jwks_uri the current verifiers were built for
@@ -48,7 +47,10 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, logoutIDs: replay.New(maxLogoutIDs)}
+	c := &Client{cfg: cfg, logoutIDs: cfg.LogoutIDs}
+	if c.logoutIDs == nil {
+		c.logoutIDs = newMemoryIDs(maxLogoutIDs, cfg.Now)
+	}
 	if c.disc, err = newDiscovery(&c.cfg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

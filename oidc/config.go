@@ -174,6 +174,14 @@ type Config struct {
 	// 30 s, a negative value means none (jwtverify.Config's rule).
 	Leeway time.Duration
 
+	// LogoutIDs remembers the jti of the back-channel logout tokens accepted,
+	// each until the token expires, so that a replayed token is refused.
+	// Default: this Client's memory (100,000 ids; past that, logout tokens are
+	// refused with ErrBusy rather than ids forgotten). Behind several
+	// instances of an app, set one RedisIDStore so a token is accepted once
+	// across them all.
+	LogoutIDs IDStore
+
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 

@@ -53,10 +53,17 @@ type HandlerConfig struct {
 	// short plain-text page with 400, 403 for provider errors, 503 when ProConnect
 	// is unreachable. Never 500, never the internal error text.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Sessions, when set, is the app's session index (a *session.Manager):
+	// Callback tags each login's session with its provider session and user,
+	// and BackChannelLogout ends the sessions a logout token names, on every
+	// instance of the app (see SessionIndex). Default nil: the app ends its
+	// sessions itself in OnBackChannelLogout.
+	Sessions SessionIndex
 	// OnBackChannelLogout ends the app's sessions a verified back-channel
 	// logout token names: every session of lt.Issuer with lt.SessionID when
-	// it is set, else every session of lt.Subject. Required by
-	// BackChannelLogout; an error makes it answer 400 (the provider may
+	// it is set, else every session of lt.Subject. It runs after Sessions
+	// ended its sessions, if set; BackChannelLogout needs one of the two. An
+	// error makes it answer 400 temporarily_unavailable (the provider may
 	// retry).
 	OnBackChannelLogout func(ctx context.Context, lt *LogoutToken) error
 	// AuthOptions adds options to each login request (e.g. WithPrompt(PromptNone)
@@ -163,7 +170,8 @@ func (h *Handlers) redirectWithFlow(w http.ResponseWriter, r *http.Request, u st
 }
 
 // Callback completes a login at the RedirectURL: it takes the flow of the state
-// (once), then calls OnLogin and redirects to the return path, or hands the
+// (once), then calls OnLogin, tags the session (HandlerConfig.Sessions) and
+// redirects to the return path, or hands the
 // failure to OnSilentLoginFailed or ErrorHandler. The agent is never logged in on
 // failure.
 func (h *Handlers) Callback() http.Handler {
@@ -186,6 +194,10 @@ func (h *Handlers) Callback() http.Handler {
 		}
 		l.ReturnTo = orRoot(l.ReturnTo)
 		if err := h.cfg.OnLogin(w, r, l); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if err := h.tagLogin(r, l); err != nil {
 			h.fail(w, r, err)
 			return
 		}

@@ -3,12 +3,12 @@ package oidc
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/sesame-go/sesame/internal/replay"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -62,21 +62,24 @@ type logoutClaims struct {
 // cannot pass, having no events claim), an events claim holding LogoutEvent
 // as a JSON object, sid and/or sub, no nonce, and a jti not seen before (see
 // MaxLogoutTokenAge). A token older than MaxLogoutTokenAge is refused even
-// when its exp is later. Every refusal wraps ErrLogoutToken (and ErrUnavailable
-// when the keys could not be fetched, ErrBusy when the memory of seen ids is
-// full).
+// when its exp is later. A refused token's error wraps ErrLogoutToken; when
+// the check could not be made it wraps ErrUnavailable instead (the keys could
+// not be fetched, Config.LogoutIDs failed) or ErrBusy (the memory of seen ids
+// is full), so the provider sends it again later.
 //
-// The ids seen are remembered by this Client only: behind several instances,
-// a replayed token may reach another one. Ending sessions twice is harmless;
-// a store shared across instances is the handler's job.
+// The ids seen are kept in Config.LogoutIDs: this Client's memory by default,
+// a RedisIDStore to refuse a replay on every instance of the app.
 func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToken, error) {
 	vs, err := c.verifiers(ctx)
 	if err != nil {
 		return nil, err
 	}
 	tok, err := vs.logout.Verify(ctx, raw)
-	if err != nil {
-		return nil, verifyErr(ErrLogoutToken, err)
+	switch {
+	case errors.Is(err, jwtverify.ErrUnavailable):
+		return nil, fmt.Errorf("%w: the logout token's keys: %w", ErrUnavailable, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrLogoutToken, err)
 	}
 	if typ := tok.Header().Typ; typ != "" && !jwtverify.SameType(typ, "logout+jwt") && !jwtverify.SameType(typ, "JWT") {
 		return nil, fmt.Errorf("%w: %w: typ %q", ErrLogoutToken, jwtverify.ErrType, clip(typ, 64))
@@ -100,7 +103,7 @@ func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*LogoutToke
 		return nil, fmt.Errorf("%w: %w: issued at %s, older than %s", ErrLogoutToken, jwtverify.ErrExpired,
 			lt.IssuedAt.UTC().Format(time.RFC3339), MaxLogoutTokenAge)
 	}
-	if err := c.markLogoutID(lt, now); err != nil {
+	if err := c.markLogoutID(ctx, lt, now); err != nil {
 		return nil, err
 	}
 	return lt, nil
@@ -126,20 +129,37 @@ func checkLogoutClaims(tok *jwtverify.Token, lc *logoutClaims) error {
 	return nil
 }
 
-// markLogoutID records lt's jti (keyed with its issuer) until lt expires:
-// ErrLogoutToken when it was seen before, ErrBusy when the memory is full.
-func (c *Client) markLogoutID(lt *LogoutToken, now time.Time) error {
-	sum := sha256.Sum256([]byte(lt.Issuer + "\x00" + lt.ID))
-	var key replay.Key
-	copy(key[:], sum[:])
-	err := c.logoutIDs.Mark(key, lt.Expiry.Add(c.leeway()).Unix()+1, now.Unix())
+// markLogoutID claims lt's jti (keyed with its issuer) in the IDStore until
+// lt expires: ErrLogoutToken when it was seen before, ErrUnavailable or
+// ErrBusy (not ErrLogoutToken: the provider should send it again) when the
+// store cannot tell.
+func (c *Client) markLogoutID(ctx context.Context, lt *LogoutToken, now time.Time) error {
+	ttl := lt.Expiry.Add(c.leeway()).Sub(now) + time.Second
+	fresh, err := c.logoutIDs.Claim(ctx, logoutIDKey(lt), ttl)
 	switch {
-	case errors.Is(err, replay.ErrUsed):
+	case err != nil:
+		if !errors.Is(err, ErrUnavailable) && !errors.Is(err, ErrBusy) {
+			err = fmt.Errorf("%w: logout token ids: %w", ErrUnavailable, err)
+		}
+		return err
+	case !fresh:
 		return fmt.Errorf("%w: jti %q already seen", ErrLogoutToken, clip(lt.ID, 64))
-	case errors.Is(err, replay.ErrFull):
-		return fmt.Errorf("%w: %w: logout token ids", ErrBusy, err)
 	}
-	return err
+	return nil
+}
+
+// ForgetLogoutToken releases lt's jti, so that the provider's next delivery
+// of the same token is accepted: call it when the sessions lt names could
+// not be ended after VerifyLogoutToken accepted it (BackChannelLogout does).
+func (c *Client) ForgetLogoutToken(ctx context.Context, lt *LogoutToken) error {
+	return c.logoutIDs.Release(ctx, logoutIDKey(lt))
+}
+
+// logoutIDKey is the IDStore id of lt's jti: base64url SHA-256 of the issuer
+// and the jti, so any jti is a safe key and issuers never collide.
+func logoutIDKey(lt *LogoutToken) string {
+	sum := sha256.Sum256([]byte(lt.Issuer + "\x00" + lt.ID))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // leeway is the clock skew allowed: Config.Leeway's rule (0: jwtverify's

@@ -34,6 +34,9 @@ func (s *Session) commit(h http.Header) error {
 	if s.loadErr != nil {
 		return s.loadErr
 	}
+	if s.tagErr != nil {
+		return s.tagErr // a login must not be stored without its tags
+	}
 	if !s.loaded {
 		return nil
 	}
@@ -154,24 +157,21 @@ func (s *Session) save(h http.Header, l *idLock) error {
 	}
 }
 
-// write stores enc under id if the stored value is still old, indexing a
-// user's record before it is written, and sets the cookie on success.
+// write stores enc under id if the stored value is still old, indexing the
+// record's user and tags before it is written, and sets the cookie on success.
 // Callers hold s.mu.
 func (s *Session) write(h http.Header, id string, old []byte, base, rec *Record, enc []byte) (bool, []byte, bool, error) {
 	m := s.m
 	ttl := m.ttl(rec, m.cfg.Now())
-	uid := m.userID(rec)
-	if err := s.indexFirst(uid, id, ttl); err != nil {
+	if err := s.indexFirst(rec, id, ttl); err != nil {
 		return false, nil, false, err
 	}
 	saved, cur, found, err := m.cas(s.ctx, m.key(id), old, enc, ttl)
 	if err != nil || !saved {
 		return false, cur, found, err
 	}
-	if uid != "" && uid != m.userID(base) {
-		if err := s.checkIndexed(uid, id, enc); err != nil {
-			return false, nil, false, err
-		}
+	if err := s.checkIndexed(rec, base, id, enc); err != nil {
+		return false, nil, false, err
 	}
 	s.finish(h, id, rec, ttl)
 	return true, nil, false, nil
@@ -274,9 +274,11 @@ func (m *Manager) next(base *Record, ops []op, now time.Time, fresh bool) *Recor
 
 // visible counts the entries a caller can see.
 func visible(r *Record) int {
-	n := len(r.Values)
-	if _, ok := r.get(LifetimeKey); ok {
-		n--
+	n := 0
+	for _, f := range r.Values {
+		if !hidden(f.Key) {
+			n++
+		}
 	}
 	return n
 }
@@ -304,35 +306,31 @@ func (s *Session) finish(h http.Header, target string, rec *Record, ttl time.Dur
 	s.m.setCookie(h, target, ttl)
 }
 
-// indexFirst tells Config.Index of a record of user uid before it is written,
-// so that a failure leaves nothing written and EvictUser can find the record
-// from the moment it exists. An index entry whose record is never written is
-// harmless: eviction checks the record's user.
-func (s *Session) indexFirst(uid, id string, ttl time.Duration) error {
+// indexFirst tells Config.Index of a record of a user, and the store's tag
+// index of its tags, before it is written under id, so that a failure leaves
+// nothing written and EvictUser and EndTagged can find the record from the
+// moment it exists. An index entry whose record is never written is
+// harmless: eviction checks the record's user, EndTagged its tags. A tag a
+// logout ended since the session's login is refused (ErrEnded).
+func (s *Session) indexFirst(rec *Record, id string, ttl time.Duration) error {
 	m := s.m
-	if m.cfg.Index == nil || uid == "" {
-		return nil
-	}
-	if err := m.cfg.Index.IndexSession(s.ctx, uid, m.key(id), ttl); err != nil {
-		if !errors.Is(err, ErrUnavailable) {
-			err = fmt.Errorf("%w: index: %w", ErrUnavailable, err)
+	if uid := m.userID(rec); m.cfg.Index != nil && uid != "" {
+		if err := m.cfg.Index.IndexSession(s.ctx, uid, m.key(id), ttl); err != nil {
+			return unavailable("index", err)
 		}
-		return err
 	}
-	return nil
+	return m.addTags(s.ctx, rec, m.key(id), ttl)
 }
 
-// checkIndexed runs after a record that brings user uid into a session (a login,
-// a renewal) was written: if EvictUser took the key out of the user's index
-// meanwhile, the eviction may have run before the write, so the record is
-// ended again and the commit fails with ErrEnded.
-func (s *Session) checkIndexed(uid, id string, enc []byte) error {
+// checkIndexed runs after a record rec was written under id over base (nil
+// for a new key). When rec brings a user into the session (a login, a
+// renewal) and EvictUser took the key out of the user's index meanwhile, or
+// brings a tag that EndTagged ended meanwhile, the eviction or logout may
+// have run before the write: the record is ended again and the commit fails
+// with ErrEnded.
+func (s *Session) checkIndexed(rec, base *Record, id string, enc []byte) error {
 	m := s.m
-	ic, ok := m.cfg.Index.(IndexChecker)
-	if !ok || uid == "" {
-		return nil
-	}
-	in, err := ic.Indexed(s.ctx, uid, m.key(id))
+	in, why, err := s.stillIndexed(rec, base, id)
 	if err == nil && in {
 		return nil
 	}
@@ -342,12 +340,23 @@ func (s *Session) checkIndexed(uid, id string, enc []byte) error {
 		}
 	}
 	if err != nil {
-		if !errors.Is(err, ErrUnavailable) {
-			err = fmt.Errorf("%w: index check: %w", ErrUnavailable, err)
-		}
-		return fmt.Errorf("%w; the record was ended again", err)
+		return fmt.Errorf("%w; the record was ended again", unavailable("index check", err))
 	}
-	return fmt.Errorf("%w: the user was evicted while the request ran", ErrEnded)
+	return fmt.Errorf("%w: %s while the request ran", ErrEnded, why)
+}
+
+// stillIndexed reports whether the user and the tags rec brings to id are
+// still indexed, and if not, why.
+func (s *Session) stillIndexed(rec, base *Record, id string) (bool, string, error) {
+	m := s.m
+	uid := m.userID(rec)
+	if ic, ok := m.cfg.Index.(IndexChecker); ok && uid != "" && uid != m.userID(base) {
+		if in, err := ic.Indexed(s.ctx, uid, m.key(id)); err != nil || !in {
+			return false, "the user was evicted", err
+		}
+	}
+	in, err := m.tagsIndexed(s.ctx, rec, base, m.key(id))
+	return in, "the session was logged out (EndTagged)", err
 }
 
 // backoff sleeps a random while, growing exponentially with attempt up to

@@ -81,6 +81,10 @@ type Config struct {
 	// Index, when set, is told of every record written for a user (the value of
 	// UserIDKey), so the user's sessions can be evicted. MGSessions implements it.
 	Index Indexer
+	// TagPrefix precedes a tag name in the store key of that tag's index (see
+	// Session.SetTags and EndTagged); default "sesame.session_tags." +
+	// KeyPrefix, so Managers with different cookies keep separate indexes.
+	TagPrefix string
 	// ErrorHandler answers a request whose session cannot be loaded or saved,
 	// and a request Protect refuses; default: Cache-Control: no-store, a plain
 	// body, and 409 for ErrEnded, 405 for ErrMethod (with Allow: POST), 403 for
@@ -106,6 +110,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.KeyPrefix == "" {
 		c.KeyPrefix = c.CookieName + "_"
+	}
+	if c.TagPrefix == "" {
+		c.TagPrefix = "sesame.session_tags." + c.KeyPrefix
 	}
 	if c.IdleTimeout == 0 {
 		c.IdleTimeout = DefaultIdleTimeout

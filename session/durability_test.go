@@ -68,9 +68,12 @@ func TestWaitReplicasWithoutReplica(t *testing.T) {
 	if _, ok := cookieOf(res, "durable"); ok {
 		t.Error("a 503 set the session cookie")
 	}
+	_, takeErr := store.TakeTagged(ctx, "tag", 1, time.Minute)
 	for name, err := range map[string]error{
-		"Save":   store.Save(ctx, "k", []byte("v"), time.Minute),
-		"Delete": store.Delete(ctx, "k"),
+		"Save":       store.Save(ctx, "k", []byte("v"), time.Minute),
+		"Delete":     store.Delete(ctx, "k"),
+		"AddTag":     store.AddTag(ctx, "tag", "k", 2, time.Minute),
+		"TakeTagged": takeErr,
 	} {
 		if !errors.Is(err, ErrNotReplicated) {
 			t.Errorf("%s: %v, want ErrNotReplicated", name, err)

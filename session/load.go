@@ -56,6 +56,15 @@ func (s *Session) load() error {
 		s.problem = problem
 		m.cfg.Logger.LogAttrs(s.ctx, slogWarn, "session record rejected", errAttr(problem))
 	}
+	if keep && live && m.cfg.SlidingIdle {
+		// GETEX extended the record: its tags' index entries must last as long.
+		if err := m.addTags(s.ctx, rec, key, m.cfg.IdleTimeout); errors.Is(err, ErrEnded) {
+			return nil // a logout is ending it: no session
+		} else if err != nil {
+			s.loadErr = err
+			return err
+		}
+	}
 	if keep {
 		s.id, s.raw, s.base, s.rec, s.live = s.cookie, raw, rec, rec.clone(), live
 	}
@@ -84,6 +93,9 @@ func (m *Manager) classify(raw []byte) (rec *Record, keep, live bool, problem er
 	}
 	if rec.Cleared() {
 		return nil, false, false, nil
+	}
+	if _, err := tagsOf(rec); err != nil {
+		return nil, false, false, err // its tags could not end it
 	}
 	now := m.cfg.Now()
 	if rec.Created > now.Add(maxClockSkew).Unix() {

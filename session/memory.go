@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// MemoryStore is an in-process AtomicStore with expiry, for tests, demos and
-// single-process apps. Expired entries are never returned; they are removed
+// MemoryStore is an in-process AtomicStore with expiry and a TagIndex, for
+// tests, demos and single-process apps. Expired entries are never returned; they are removed
 // when touched and by a sweep that runs on every write, which takes entries
 // off a heap ordered by expiry, so a million expired records cost one pass and
 // no scan. The number of entries is bounded (DefaultMemoryStoreMax, or
@@ -22,7 +22,8 @@ type MemoryStore struct {
 
 	mu    sync.Mutex
 	items map[string]memItem
-	heap  expiryHeap // one node per write; stale nodes are skipped
+	heap  expiryHeap         // one node per write; stale nodes are skipped
+	tags  map[string]*memTag // the tag index (TagIndex), by index key
 }
 
 type memItem struct {
@@ -53,7 +54,7 @@ func NewMemoryStore(now func() time.Time, opts ...MemoryOption) *MemoryStore {
 	if now == nil {
 		now = time.Now
 	}
-	m := &MemoryStore{now: now, max: DefaultMemoryStoreMax, items: make(map[string]memItem)}
+	m := &MemoryStore{now: now, max: DefaultMemoryStoreMax, items: make(map[string]memItem), tags: make(map[string]*memTag)}
 	for _, o := range opts {
 		o(m)
 	}

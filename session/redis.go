@@ -170,14 +170,9 @@ func (s *RedisStore) CompareAndSave(ctx context.Context, key string, old, value 
 	}
 	ms := max(ttl.Milliseconds(), 1)
 	var res []any
-	var short, err error
-	if s.wait.On() {
-		var cmd *redis.Cmd
-		if cmd, short, err = s.wait.RunScript(ctx, s.client, casScript, key, want, value, ms); err == nil {
-			res, err = cmd.Slice()
-		}
-	} else {
-		res, err = casScript.Run(ctx, s.client, []string{key}, want, value, ms).Slice()
+	cmd, short, err := s.script(ctx, casScript, key, want, value, ms)
+	if err == nil {
+		res, err = cmd.Slice()
 	}
 	if err != nil {
 		return false, nil, false, s.unavailable(ctx, err)
@@ -187,6 +182,17 @@ func (s *RedisStore) CompareAndSave(ctx context.Context, key string, old, value 
 		return false, nil, false, notReplicated(short)
 	}
 	return saved, cur, found, err
+}
+
+// script runs sc on key with args (EVALSHA, EVAL when the server lacks it)
+// and, with WaitReplicas, WAIT in the same pipeline; short is the WAIT's
+// shortfall, meaningful only if the script wrote.
+func (s *RedisStore) script(ctx context.Context, sc *redis.Script, key string, args ...any) (cmd *redis.Cmd, short, err error) {
+	if s.wait.On() {
+		return s.wait.RunScript(ctx, s.client, sc, key, args...)
+	}
+	cmd = sc.Run(ctx, s.client, []string{key}, args...)
+	return cmd, nil, cmd.Err()
 }
 
 func casResult(res []any) (bool, []byte, bool, error) {

@@ -42,8 +42,7 @@ func (s *Session) renewOnce(h http.Header, id string, old []byte, rec *Record, e
 	m := s.m
 	ttl := m.ttl(rec, m.cfg.Now())
 	next := newID()
-	uid := m.userID(rec)
-	if err := s.indexFirst(uid, next, ttl); err != nil {
+	if err := s.indexFirst(rec, next, ttl); err != nil {
 		return false, nil, false, err
 	}
 	ok, _, _, err := m.cas(s.ctx, m.key(next), nil, enc, ttl)
@@ -57,7 +56,7 @@ func (s *Session) renewOnce(h http.Header, id string, old []byte, rec *Record, e
 		}
 		return false, cur, found, err
 	}
-	if err := s.checkIndexed(uid, next, enc); err != nil {
+	if err := s.checkIndexed(rec, nil, next, enc); err != nil {
 		return false, nil, false, err
 	}
 	s.finish(h, next, rec, ttl)

@@ -34,6 +34,7 @@ type Session struct {
 	ops       []op
 	renew     bool
 	committed bool
+	tagErr    error // SetTags failed: the commit fails rather than store the session untagged
 }
 
 type opKind uint8
@@ -125,7 +126,7 @@ func (s *Session) Keys() ([]string, error) {
 	}
 	keys := make([]string, 0, len(s.rec.Values))
 	for _, f := range s.rec.Values {
-		if f.Key != LifetimeKey {
+		if !hidden(f.Key) {
 			keys = append(keys, f.Key)
 		}
 	}
@@ -141,7 +142,7 @@ func (s *Session) raw1(key string) (json.RawMessage, bool, error) {
 	if err := s.load(); err != nil {
 		return nil, false, err
 	}
-	if key == LifetimeKey {
+	if hidden(key) {
 		return nil, false, nil
 	}
 	raw, ok := s.rec.get(key)
@@ -158,7 +159,7 @@ func (s *Session) Put(key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrValue, key, err)
 	}
-	if key == LifetimeKey {
+	if hidden(key) {
 		return fmt.Errorf("%w: %s is reserved", ErrValue, key)
 	}
 	if raw, err = appendPyJSON(nil, raw); err != nil {
@@ -177,7 +178,7 @@ func (s *Session) Put(key string, v any) error {
 // empty is cleared as by Destroy.
 func (s *Session) Delete(key string) error {
 	return s.change(func() bool {
-		if _, ok := s.rec.get(key); !ok || key == LifetimeKey {
+		if _, ok := s.rec.get(key); !ok || hidden(key) {
 			return false
 		}
 		s.record(op{kind: opDel, key: key})

@@ -123,6 +123,12 @@ func TestRedisClusterReload(t *testing.T) {
 				_, _, _, err := s.CompareAndSave(ctx, key, nil, []byte("{}"), time.Minute)
 				return err
 			},
+			"AddTag" + suffix: func(s *RedisStore) error { return s.AddTag(ctx, "tag", key, 1, time.Minute) },
+			"Tagged" + suffix: func(s *RedisStore) error { _, err := s.Tagged(ctx, "tag", key); return err },
+			"TakeTagged" + suffix: func(s *RedisStore) error {
+				_, err := s.TakeTagged(ctx, "tag", 1, time.Minute)
+				return err
+			},
 		})
 	}
 	challenge := strings.Repeat("A", 43)

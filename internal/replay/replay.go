@@ -60,7 +60,9 @@ func New(max int) *Set {
 func (s *Set) forget(now int64) {
 	for len(s.expiry) > 0 && s.expiry[0].exp <= now {
 		old := heap.Pop(&s.expiry).(entry)
-		delete(s.byKey, old.key)
+		if s.byKey[old.key] == old.exp { // not marked again since a Forget
+			delete(s.byKey, old.key)
+		}
 	}
 }
 
@@ -87,6 +89,14 @@ func (s *Set) Mark(key Key, exp, now int64) error {
 	s.byKey[key] = exp
 	heap.Push(&s.expiry, entry{exp: exp, key: key})
 	return nil
+}
+
+// Forget drops key, so that it can be marked again. Its heap entry stays
+// until it expires, and then forgets nothing marked since.
+func (s *Set) Forget(key Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byKey, key)
 }
 
 // Len returns the number of keys recorded, expired or not.

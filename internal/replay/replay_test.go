@@ -74,3 +74,20 @@ func BenchmarkUsedStates(b *testing.B) {
 	runtime.KeepAlive(u)
 	b.ReportMetric(perState, "B/state")
 }
+
+// TestForget: a forgotten key can be marked again, and the first mark's
+// expiry does not forget the second one early.
+func TestForget(t *testing.T) {
+	u := New(10)
+	k := stateKey(1)
+	if err := u.Mark(k, 100, 0); err != nil {
+		t.Fatal(err)
+	}
+	u.Forget(k)
+	if err := u.Mark(k, 200, 10); err != nil {
+		t.Fatalf("after Forget: %v", err)
+	}
+	if err := u.Mark(k, 300, 150); !errors.Is(err, ErrUsed) {
+		t.Fatalf("after the first mark's expiry: %v, want ErrUsed", err)
+	}
+}

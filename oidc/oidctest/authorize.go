@@ -161,6 +161,7 @@ func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, req *authRequ
 	s.mu.Lock()
 	s.codes[code] = &grant{req: req, agent: agent, sid: sid, authTime: now, expires: now.Add(codeTTL)}
 	s.sessions[sid] = agent
+	s.lastSID = sid
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: s.cookiePath(), HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})

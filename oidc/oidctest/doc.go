@@ -32,13 +32,21 @@
 // with PKCE; assertions with a jti seen once), a PAR endpoint (required with
 // RequirePAR), plain JSON userinfo by default, and optional
 // end_session_endpoint and userinfo_endpoint. LogoutToken mints back-channel
-// logout tokens, good or broken, and SendLogoutToken posts one to an app:
+// logout tokens, good or broken, and SendLogoutToken posts one to an app;
+// LogoutSession ends a login's provider session (LastSessionID names the
+// latest) and posts its logout token to the registered BackChannelLogoutURI,
+// as a user logging out at the provider:
 //
-//	fake := oidctest.Start(t, oidctest.Config{Generic: true, IssuerPath: "/realms/staff", RequirePAR: true})
+//	fake := oidctest.Start(t, oidctest.Config{Generic: true, IssuerPath: "/realms/staff", RequirePAR: true,
+//		BackChannelLogoutURI: app.URL + "/backchannel-logout"})
 //	n := fake.Count(fake.Path(oidctest.PathPAR))
-//	tok, _ := fake.LogoutToken(oidctest.LogoutToken{SessionID: login.IDToken.SessionID})
-//	status, _, _ := fake.SendLogoutToken(ctx, nil, app.URL+"/backchannel-logout", tok)
+//	// … the browser logs in through the app …
+//	status, _, _ := fake.LogoutSession(ctx, nil, fake.LastSessionID()) // 200: the app ended the session
+//	tok, _ := fake.LogoutToken(oidctest.LogoutToken{SessionID: sid, BadSignature: true})
+//	status, _, _ = fake.SendLogoutToken(ctx, nil, app.URL+"/backchannel-logout", tok) // 400
 //
-// What it does NOT do: token introspection, identity-provider federation, or
-// persistence; it is for tests and local development, never production.
+// What it does NOT do: token introspection, identity-provider federation,
+// back-channel logout on its own (session/end ends the fake session without
+// sending a logout token: a test calls LogoutSession), or persistence; it is
+// for tests and local development, never production.
 package oidctest

@@ -3,6 +3,7 @@ package oidctest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -137,4 +138,37 @@ func (s *Server) SendLogoutToken(ctx context.Context, hc *http.Client, backchann
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	return resp.StatusCode, string(b), err
+}
+
+// LastSessionID returns the sid of the latest login the fake issued (the
+// sid of its ID tokens, oidc.IDToken.SessionID), "" before any: a test that
+// just logged in through the app learns the provider session to end.
+func (s *Server) LastSessionID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastSID
+}
+
+// LogoutSession ends the fake's session sid as a user logging out at the
+// provider does: prompt=none no longer finds it, and a good logout token with
+// that sid and its agent's sub is posted, with hc (nil: http.DefaultClient),
+// to Config.BackChannelLogoutURI. It returns the app's answer (200 when the
+// app ended its sessions). An unknown or already ended sid, or no registered
+// URI, is an error and nothing is sent.
+func (s *Server) LogoutSession(ctx context.Context, hc *http.Client, sid string) (int, string, error) {
+	s.mu.Lock()
+	agent, ok := s.sessions[sid]
+	delete(s.sessions, sid)
+	s.mu.Unlock()
+	switch {
+	case s.cfg.BackChannelLogoutURI == "":
+		return 0, "", errors.New("oidctest: no Config.BackChannelLogoutURI")
+	case !ok:
+		return 0, "", errors.New("oidctest: no open session with this sid")
+	}
+	tok, err := s.LogoutToken(LogoutToken{SessionID: sid, Subject: s.cfg.Agents[agent].Sub})
+	if err != nil {
+		return 0, "", err
+	}
+	return s.SendLogoutToken(ctx, hc, s.cfg.BackChannelLogoutURI, tok)
 }

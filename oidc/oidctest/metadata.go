@@ -84,6 +84,10 @@ func (s *Server) metadata(f Faults) map[string]any {
 	if s.cfg.NoEndSession {
 		delete(md, "end_session_endpoint")
 	}
+	if s.cfg.BackChannelLogoutURI != "" {
+		md["backchannel_logout_supported"] = true
+		md["backchannel_logout_session_supported"] = true
+	}
 	if s.cfg.NoUserInfo {
 		delete(md, "userinfo_endpoint")
 	}

@@ -71,6 +71,12 @@ type Config struct {
 	RequirePAR bool
 	// NoEndSession leaves end_session_endpoint out of the discovery document.
 	NoEndSession bool
+	// BackChannelLogoutURI is the client's registered backchannel_logout_uri
+	// (OpenID Connect Back-Channel Logout 1.0): the discovery document then
+	// advertises backchannel_logout_supported and
+	// backchannel_logout_session_supported, and LogoutSession posts its
+	// logout tokens there. Default none.
+	BackChannelLogoutURI string
 	// NoUserInfo leaves userinfo_endpoint out of the discovery document (a
 	// provider whose claims are all in the ID token). Generic only.
 	NoUserInfo bool
@@ -128,7 +134,8 @@ type Server struct {
 	refresh  map[string]*grant
 	pending  map[string]*authRequest // interactive logins waiting for a pick
 	idTokens map[string]bool         // ID tokens issued, the only valid id_token_hint values
-	sessions map[string]int          // fake ProConnect session cookie → agent index
+	sessions map[string]int          // fake ProConnect session cookie (the sid) → agent index
+	lastSID  string                  // the sid of the latest login
 	pushed   map[string]*pushed      // PAR request_uri → the pushed request
 	jtis     map[string]time.Time    // client assertion jti → its exp
 	requests []Request

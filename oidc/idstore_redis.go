@@ -1,0 +1,105 @@
+package oidc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sesame-go/sesame/internal/redisx"
+)
+
+// DefaultIDPrefix is RedisIDStoreConfig.Prefix's default.
+const DefaultIDPrefix = "sesame.oidc.jti."
+
+// RedisIDStore is an IDStore in Redis, shared by every instance of an app: a
+// claim is one SET prefix+id 1 NX PX ttl, a single-key command, so a single
+// node, Sentinel and Cluster all work. It lives in package oidc beside the
+// handler that needs it; the session package's Redis types are the session's.
+type RedisIDStore struct {
+	client redis.UniversalClient
+	prefix string
+	reload *redisx.Reloader
+	wait   redisx.Wait
+}
+
+// RedisIDStoreConfig tunes a RedisIDStore. The zero value is the default:
+// keys under DefaultIDPrefix, a claim acknowledged once the master applied
+// it.
+type RedisIDStoreConfig struct {
+	// Prefix precedes each id in its key; default DefaultIDPrefix.
+	Prefix string
+	// WaitReplicas, when positive, makes every claim wait until that many
+	// replicas acknowledged it (WAIT, in the same pipeline on the key's
+	// master), so that a failover cannot forget an id and let its token
+	// through twice. Fewer acknowledgements within WaitTimeout fail the claim
+	// (ErrUnavailable: the token is refused for now and its claim undone, the
+	// provider sends it again). Default 0: no wait, as session.RedisConfig.
+	WaitReplicas int
+	// WaitTimeout bounds that wait; default 1 s. It must be shorter than the
+	// client's ReadTimeout.
+	WaitTimeout time.Duration
+	// Logger hears of the slot-map reloads asked after connection errors; nil
+	// discards.
+	Logger *slog.Logger
+}
+
+// NewRedisIDStore returns a RedisIDStore on client; a nil client, or a
+// negative or too long wait, is ErrConfig.
+func NewRedisIDStore(client redis.UniversalClient, cfg RedisIDStoreConfig) (*RedisIDStore, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil Redis client", ErrConfig)
+	}
+	wait, err := redisx.NewWait(client, cfg.WaitReplicas, cfg.WaitTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = DefaultIDPrefix
+	}
+	return &RedisIDStore{client: client, prefix: cfg.Prefix, reload: redisx.NewReloader(client, cfg.Logger), wait: wait}, nil
+}
+
+// Claim implements IDStore with one SET … NX PX (then WAIT, with
+// WaitReplicas).
+func (s *RedisIDStore) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
+	key := s.prefix + id
+	ttl = max(ttl, time.Millisecond)
+	var set *redis.BoolCmd
+	var short, err error
+	if s.wait.On() {
+		short, err = s.wait.Pipelined(ctx, s.client, key, func(p redis.Pipeliner) { set = p.SetNX(ctx, key, 1, ttl) })
+	} else {
+		set = s.client.SetNX(ctx, key, 1, ttl)
+	}
+	if err == nil {
+		err = set.Err()
+	}
+	if err != nil {
+		return false, s.unavailable(ctx, err)
+	}
+	if !set.Val() {
+		return false, nil
+	}
+	if short != nil {
+		_ = s.Release(ctx, id) // the provider's retry must not look like a replay
+		return false, fmt.Errorf("%w: %w", ErrUnavailable, short)
+	}
+	return true, nil
+}
+
+// Release implements IDStore with one DEL.
+func (s *RedisIDStore) Release(ctx context.Context, id string) error {
+	if err := s.client.Del(ctx, s.prefix+id).Err(); err != nil {
+		return s.unavailable(ctx, err)
+	}
+	return nil
+}
+
+// unavailable wraps a command's error in ErrUnavailable, once the Reloader
+// saw it.
+func (s *RedisIDStore) unavailable(ctx context.Context, err error) error {
+	return fmt.Errorf("%w: jti store: %w", ErrUnavailable, s.reload.Check(ctx, err))
+}
