@@ -32,7 +32,7 @@ func (a *App) proconnect(context.Context) error {
 		return err
 	}
 	h, err := oidc.NewHandlers(client, oidc.HandlerConfig{
-		FlowKey: randomKey(32), InsecureCookie: true, Logger: a.cfg.Logger,
+		FlowKey: a.flowKey, InsecureCookie: true, Logger: a.cfg.Logger,
 		OnLogin: func(_ http.ResponseWriter, r *http.Request, l *oidc.Login) error {
 			s := session.FromContext(r.Context())
 			if err := s.Renew(); err != nil { // a new session id at every login
