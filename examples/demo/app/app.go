@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/oidc/oidctest"
 	"github.com/sesame-go/sesame/session"
 )
 
@@ -45,6 +46,8 @@ type App struct {
 	store    session.AtomicStore
 	flowKey  []byte // seals the login flows of both OpenID providers
 	closers  []func()
+
+	genericFake *oidctest.Server // the generic provider, which sends logout tokens
 }
 
 // sessionCookie names the demo's session cookie.

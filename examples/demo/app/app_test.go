@@ -11,7 +11,7 @@ import (
 )
 
 // TestStateChangesRefuseCrossOrigin: every handler of the demo that changes
-// state (its forms, the passkey ceremonies, ProConnect's logout) runs for a
+// state (its forms, the passkey ceremonies, the OpenID logouts) runs for a
 // same-origin request of its media type, and refuses a cross-site or same-site
 // sibling one, form or text/plain, a same-origin text/plain body and a GET,
 // without setting a cookie.
@@ -30,6 +30,8 @@ func TestStateChangesRefuseCrossOrigin(t *testing.T) {
 		{"/beswarm/connexion", form, "", http.StatusSeeOther},
 		{"/passkey-deconnexion", form, "", http.StatusSeeOther},
 		{"/auth/logout", form, "", http.StatusSeeOther},
+		{"/generique/deconnexion", form, "", http.StatusSeeOther},
+		{"/generique/deconnexion-fournisseur", form, "", http.StatusSeeOther},
 		{"/api/essai", form, "jeton=bon", http.StatusOK},
 		{"/kacls/essai", form, "op=wrap", http.StatusOK},
 		{"/millegrilles/hebergement", form, "", http.StatusOK},

@@ -18,9 +18,11 @@ const (
 	keyGenericIDToken = "generique_id_token"
 )
 
-// generic wires a login with a generic OpenID provider (the fake, as a
-// Keycloak realm: client_secret_basic, JSON userinfo, sid) whose back-channel
-// logout ends the session: HandlerConfig.Sessions is the demo's Manager.
+// generic wires a login with a generic OpenID provider (the fake, served as
+// a Keycloak realm: client_secret_basic, JSON userinfo, sid) whose
+// back-channel logout ends the session: HandlerConfig.Sessions is the demo's
+// Manager, and with Redis the logout tokens' jti are remembered there, as
+// several instances of an app would share them.
 func (a *App) generic(context.Context) error {
 	fake, err := oidctest.New(oidctest.Config{Generic: true, IssuerPath: "/realms/demo", Interactive: true,
 		RedirectURIs: []string{a.cfg.BaseURL + "/generique/retour"}, PostLogoutRedirectURIs: []string{a.cfg.BaseURL + "/generique/deconnecte"},
@@ -29,10 +31,17 @@ func (a *App) generic(context.Context) error {
 		return err
 	}
 	a.closers = append(a.closers, fake.Close)
-	client, err := oidc.New(oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(),
+	a.genericFake = fake
+	cfg := oidc.Config{Issuer: fake.Issuer, ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(), // client_secret_basic
 		Scopes:      []string{"openid", "email", "given_name", "usual_name"},
 		RedirectURL: a.cfg.BaseURL + "/generique/retour", PostLogoutRedirectURL: a.cfg.BaseURL + "/generique/deconnecte",
-		InsecureAllowHTTP: true, Logger: a.cfg.Logger})
+		InsecureAllowHTTP: true, Logger: a.cfg.Logger}
+	if a.cfg.Redis != nil {
+		if cfg.LogoutIDs, err = oidc.NewRedisIDStore(a.redis(2), oidc.RedisIDStoreConfig{Logger: a.cfg.Logger}); err != nil {
+			return err
+		}
+	}
+	client, err := oidc.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -41,10 +50,14 @@ func (a *App) generic(context.Context) error {
 		Sessions: a.sessions, // logins tagged by (iss, sid) and (iss, sub); back-channel logouts end them
 		OnLogin: func(_ http.ResponseWriter, r *http.Request, l *oidc.Login) error {
 			s := session.FromContext(r.Context())
-			if err := s.Renew(); err != nil {
+			if err := s.Renew(); err != nil { // a new session id at every login
 				return err
 			}
 			return errors.Join(s.Put(keyGenericAgent, l.Agent), s.Put(keyGenericSID, l.IDToken.SessionID), s.Put(keyGenericIDToken, l.IDToken.Raw))
+		},
+		LoggedIn: func(r *http.Request) bool {
+			ok, _ := session.FromContext(r.Context()).Has(keyGenericAgent)
+			return ok
 		},
 		OnLogout: func(_ http.ResponseWriter, r *http.Request) string {
 			s := session.FromContext(r.Context())
@@ -65,16 +78,25 @@ func (a *App) generic(context.Context) error {
 	a.mux.Handle("POST /generique/deconnexion", h.Logout())
 	a.mux.Handle("GET /generique/deconnecte", h.LogoutCallback())
 	a.mux.Handle("POST /generique/backchannel-logout", h.BackChannelLogout()) // server to server: no browser rule
-	a.post("/generique/deconnexion-fournisseur", func(w http.ResponseWriter, r *http.Request) {
-		sid, _ := session.FromContext(r.Context()).GetString(keyGenericSID)
-		status := 0
-		if sid != "" { // the user logs out at the provider, which tells the app
-			status, _, _ = fake.LogoutSession(r.Context(), nil, sid)
-		}
-		http.Redirect(w, r, "/generique?fournisseur="+strconv.Itoa(status), http.StatusSeeOther)
-	})
+	a.post("/generique/deconnexion-fournisseur", a.providerLogout)
 	a.mux.HandleFunc("GET /generique", a.genericPage)
 	return nil
+}
+
+// providerLogout plays the user logging out at the provider, elsewhere: the
+// fake ends its session sid and posts a logout token to the demo's
+// back-channel endpoint, whose answer the page then shows.
+func (a *App) providerLogout(w http.ResponseWriter, r *http.Request) {
+	sid, _ := session.FromContext(r.Context()).GetString(keyGenericSID)
+	if sid == "" {
+		http.Redirect(w, r, "/generique", http.StatusSeeOther)
+		return
+	}
+	status, _, err := a.genericFake.LogoutSession(r.Context(), nil, sid)
+	if err != nil {
+		a.cfg.Logger.InfoContext(r.Context(), "demo: the fake's back-channel logout failed", "err", err)
+	}
+	http.Redirect(w, r, "/generique?fournisseur="+strconv.Itoa(status), http.StatusSeeOther)
 }
 
 // genericPage shows the user and the session record as stored, tags
