@@ -39,7 +39,9 @@ func benchLogin(b *testing.B, fake *oidctest.Server, login func(context.Context)
 	if usual, err := login(ctx); err != nil || usual != "DUBOIS" {
 		b.Fatalf("first login: %q %v", usual, err)
 	}
-	meta := func() int { return fake.Count(fake.Path(oidctest.PathDiscovery)) + fake.Count(fake.Path(oidctest.PathJWKS)) }
+	meta := func() int {
+		return fake.Count(fake.Path(oidctest.PathDiscovery)) + fake.Count(fake.Path(oidctest.PathJWKS))
+	}
 	before := meta()
 	b.ReportAllocs()
 	b.ResetTimer()
