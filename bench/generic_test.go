@@ -2,11 +2,9 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"testing"
 
-	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/sesame-go/sesame/oidc"
@@ -119,56 +117,5 @@ func sesameGenericLoginWith(client *oidc.Client) func(context.Context) (string, 
 }
 
 func goOIDCGenericLogin(b *testing.B, fake *oidctest.Server) func(context.Context) (string, error) {
-	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	provider, err := gooidc.NewProvider(gooidc.ClientContext(context.Background(), hc), fake.Issuer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	verifier := provider.Verifier(&gooidc.Config{ClientID: fake.ClientID(), SupportedSigningAlgs: []string{"ES256", "RS256"}})
-	ep := provider.Endpoint()
-	ep.AuthStyle = oauth2.AuthStyleInHeader // client_secret_basic
-	conf := &oauth2.Config{ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(), Endpoint: ep,
-		RedirectURL: benchRedirect, Scopes: genericScopes}
-	browser := noFollow()
-	return func(ctx context.Context) (string, error) {
-		ctx = gooidc.ClientContext(ctx, hc)
-		ctx = context.WithValue(ctx, oauth2.HTTPClient, hc)
-		state, nonce, pkce := random(), random(), oauth2.GenerateVerifier()
-		q, err := authorizeCode(browser, conf.AuthCodeURL(state, gooidc.Nonce(nonce), oauth2.S256ChallengeOption(pkce)))
-		if err != nil {
-			return "", err
-		}
-		if q.Get("state") != state {
-			return "", errors.New("state")
-		}
-		tok, err := conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(pkce))
-		if err != nil {
-			return "", err
-		}
-		raw, _ := tok.Extra("id_token").(string)
-		idt, err := verifier.Verify(ctx, raw)
-		if err != nil {
-			return "", err
-		}
-		if idt.Nonce != nonce {
-			return "", errors.New("nonce")
-		}
-		if idt.AccessTokenHash != "" { // optional in the code flow, checked when present, as Sesame does
-			if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
-				return "", err
-			}
-		}
-		ui, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
-		if err != nil {
-			return "", err
-		}
-		if ui.Subject != idt.Subject {
-			return "", errors.New("userinfo sub")
-		}
-		var agent oidc.Agent
-		if err := ui.Claims(&agent); err != nil {
-			return "", err
-		}
-		return agent.UsualName, nil
-	}
+	return goOIDCFlow(b, fake, oauth2.AuthStyleInHeader, genericScopes, false) // client_secret_basic; at_hash optional
 }

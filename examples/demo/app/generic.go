@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -45,31 +44,11 @@ func (a *App) generic(context.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := oidc.NewHandlers(client, oidc.HandlerConfig{
-		FlowKey: a.flowKey, InsecureCookie: true, Logger: a.cfg.Logger,
-		Sessions: a.sessions, // logins tagged by (iss, sid) and (iss, sub); back-channel logouts end them
-		OnLogin: func(_ http.ResponseWriter, r *http.Request, l *oidc.Login) error {
-			s := session.FromContext(r.Context())
-			if err := s.Renew(); err != nil { // a new session id at every login
-				return err
-			}
-			return errors.Join(s.Put(keyGenericAgent, l.Agent), s.Put(keyGenericSID, l.IDToken.SessionID), s.Put(keyGenericIDToken, l.IDToken.Raw))
-		},
-		LoggedIn: func(r *http.Request) bool {
-			ok, _ := session.FromContext(r.Context()).Has(keyGenericAgent)
-			return ok
-		},
-		OnLogout: func(_ http.ResponseWriter, r *http.Request) string {
-			s := session.FromContext(r.Context())
-			hint, _ := s.GetString(keyGenericIDToken)
-			_ = s.Destroy()
-			return hint
-		},
-		AfterLogout: func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, "/generique?deconnecte=1", http.StatusSeeOther)
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { a.fail(w, r, http.StatusBadRequest, err) },
+	hc := a.loginHandlers("/generique", keyGenericAgent, keyGenericIDToken, func(s *session.Session, l *oidc.Login) error {
+		return s.Put(keyGenericSID, l.IDToken.SessionID)
 	})
+	hc.Sessions = a.sessions // logins tagged by (iss, sid) and (iss, sub); back-channel logouts end them
+	h, err := oidc.NewHandlers(client, hc)
 	if err != nil {
 		return err
 	}
