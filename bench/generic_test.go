@@ -52,7 +52,7 @@ func BenchmarkGenericLogin(b *testing.B) {
 func TestGenericLoginWarm(t *testing.T) {
 	fake := startGeneric(t)
 	client := newSesameGeneric(t, fake)
-	login := sesameGenericLoginWith(client)
+	login := sesameLoginWith(client)
 	ctx := context.Background()
 	if usual, err := login(ctx); err != nil || usual != "DUBOIS" {
 		t.Fatalf("first login: %q %v", usual, err)
@@ -94,26 +94,7 @@ func newSesameGeneric(tb testing.TB, fake *oidctest.Server) *oidc.Client {
 }
 
 func sesameGenericLogin(b *testing.B, fake *oidctest.Server) func(context.Context) (string, error) {
-	return sesameGenericLoginWith(newSesameGeneric(b, fake))
-}
-
-func sesameGenericLoginWith(client *oidc.Client) func(context.Context) (string, error) {
-	browser := noFollow()
-	return func(ctx context.Context) (string, error) {
-		u, flow, err := client.AuthURL(ctx)
-		if err != nil {
-			return "", err
-		}
-		q, err := authorizeCode(browser, u)
-		if err != nil {
-			return "", err
-		}
-		l, err := client.Complete(ctx, flow, q)
-		if err != nil {
-			return "", err
-		}
-		return l.Agent.UsualName, nil
-	}
+	return sesameLoginWith(newSesameGeneric(b, fake))
 }
 
 func goOIDCGenericLogin(b *testing.B, fake *oidctest.Server) func(context.Context) (string, error) {

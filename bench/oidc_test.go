@@ -86,6 +86,12 @@ func sesameLogin(b *testing.B, fake *oidctest.Server) func(context.Context) (str
 	if err != nil {
 		b.Fatal(err)
 	}
+	return sesameLoginWith(client)
+}
+
+// sesameLoginWith is a login with Sesame's Client: AuthURL, the provider's
+// redirect back, Complete.
+func sesameLoginWith(client *oidc.Client) func(context.Context) (string, error) {
 	browser := noFollow()
 	return func(ctx context.Context) (string, error) {
 		u, flow, err := client.AuthURL(ctx)
