@@ -38,9 +38,9 @@ type opAppConfig struct {
 	Store session.AtomicStore
 	// FlowKey seals the login flow cookies; instances of one app share it.
 	FlowKey []byte
-	// Wire, when set, lets the test add to the handlers' config (the
-	// back-channel logout hook) and the session config.
-	Wire func(*oidc.HandlerConfig, *session.Config)
+	// LogoutIDs remembers the logout tokens' jti; instances of one app
+	// share it (a RedisIDStore). Default: each instance's memory.
+	LogoutIDs oidc.IDStore
 }
 
 // opApp is one instance of the lifecycle app: a Sesame login with the
@@ -69,27 +69,26 @@ func (cfg opAppConfig) start(t *testing.T, p *op, srv *httptest.Server) *opApp {
 	client, err := oidc.New(oidc.Config{
 		Issuer: p.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		AuthMethod: cfg.AuthMethod, PrivateKey: cfg.PrivateKey, PrivateKeyID: cfg.PrivateKeyID,
-		UsePAR: cfg.UsePAR, Scopes: cfg.Scopes,
+		UsePAR: cfg.UsePAR, Scopes: cfg.Scopes, LogoutIDs: cfg.LogoutIDs,
 		RedirectURL: base + "/auth/callback", PostLogoutRedirectURL: base + "/auth/logged-out",
 		InsecureAllowHTTP: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	scfg := session.Config{CookieName: "app", InsecureCookie: true}
-	hcfg := oidc.HandlerConfig{
-		FlowKey: cfg.FlowKey, InsecureCookie: true,
-		OnLogin: opOnLogin, LoggedIn: opLoggedIn, OnLogout: opOnLogout,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)),
-	}
-	if cfg.Wire != nil {
-		cfg.Wire(&hcfg, &scfg)
-	}
-	sessions, err := session.NewManager(cfg.Store, scfg)
+	// One cookie name per app: cookies ignore ports, and every app of these
+	// tests is on 127.0.0.1.
+	sessions, err := session.NewManager(cfg.Store, session.Config{CookieName: "session-" + cfg.ClientID, InsecureCookie: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := oidc.NewHandlers(client, hcfg)
+	// Sessions: each login's session is tagged with its provider session and
+	// user, and back-channel logout ends the sessions a token names.
+	h, err := oidc.NewHandlers(client, oidc.HandlerConfig{
+		FlowKey: cfg.FlowKey, InsecureCookie: true, Sessions: sessions,
+		OnLogin: opOnLogin, LoggedIn: opLoggedIn, OnLogout: opOnLogout,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil)),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
