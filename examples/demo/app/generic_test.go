@@ -144,8 +144,8 @@ func (d *demoServer) login() string {
 	picker := d.get("/generique/connexion?return_to=/generique")
 	const anchor = `id="agent-0" href="`
 	i := strings.Index(picker, anchor)
-	if i < 0 {
-		d.t.Fatalf("no picker page: %.1000s", picker)
+	if i < 0 || !strings.Contains(picker, "<h1>Fournisseur OpenID (factice) : choisissez un utilisateur</h1>") {
+		d.t.Fatalf("no generic picker page: %.1000s", picker)
 	}
 	href := picker[i+len(anchor):]
 	href = strings.ReplaceAll(href[:strings.IndexByte(href, '"')], "&amp;", "&")
