@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/sesame-go/sesame/oidc"
@@ -78,12 +79,26 @@ func (a *App) providerLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/generique?fournisseur="+strconv.Itoa(status), http.StatusSeeOther)
 }
 
+// backChannelStatus reads the status the app answered the provider's logout
+// token (providerLogout's redirect): 0 without one, -1 when no answer came,
+// so that nothing but a status from the query reaches the page.
+func backChannelStatus(q url.Values) int {
+	if !q.Has("fournisseur") {
+		return 0
+	}
+	n, err := strconv.Atoi(q.Get("fournisseur"))
+	if err != nil || n < 100 || n > 599 {
+		return -1
+	}
+	return n
+}
+
 // genericPage shows the user and the session record as stored, tags
 // included, or what ended it.
 func (a *App) genericPage(w http.ResponseWriter, r *http.Request) {
 	s := session.FromContext(r.Context())
 	q := r.URL.Query()
-	data := map[string]any{"LoggedOut": q.Get("deconnecte") == "1", "BackChannel": q.Get("fournisseur")}
+	data := map[string]any{"LoggedOut": q.Get("deconnecte") == "1", "BackChannel": backChannelStatus(q)}
 	var agent oidc.Agent
 	if ok, err := s.Get(keyGenericAgent, &agent); ok && err == nil {
 		data["Agent"] = agent

@@ -201,3 +201,30 @@ func (d *demoServer) cookie() string {
 	}
 	return ""
 }
+
+// TestGenericPageStatus: the page says what the app answered the provider's
+// logout token, and only a status from the query reaches it.
+func TestGenericPageStatus(t *testing.T) {
+	const base = "http://localhost:8080"
+	a, err := New(context.Background(), Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	for _, tc := range []struct {
+		query, want, not string
+	}{
+		{"", `id="login-generique"`, `id="fin-fournisseur"`},
+		{"?fournisseur=200", `id="fin-fournisseur" class="ok"`, "statut"},
+		{"?fournisseur=400", "n’a pas été accepté (statut 400).", `class="ok" role="status">Le fournisseur`},
+		{"?fournisseur=0", "n’a pas été accepté.", "statut"},
+		{"?fournisseur=%3Cb%3Eoups", "n’a pas été accepté.", "oups"},
+	} {
+		w := httptest.NewRecorder()
+		a.ServeHTTP(w, httptest.NewRequest("GET", base+"/generique"+tc.query, nil))
+		page := w.Body.String()
+		if w.Code != http.StatusOK || !strings.Contains(page, tc.want) || strings.Contains(page, tc.not) {
+			t.Errorf("%q: %d, want %q and not %q in %.2000s", tc.query, w.Code, tc.want, tc.not, page)
+		}
+	}
+}
