@@ -68,8 +68,21 @@ type Config struct {
 	// Values compare case-insensitively, with or without the "application/"
 	// prefix. Set Types: []string{"at+jwt"} to accept only RFC 9068 access
 	// tokens, so that an ID token of the same issuer and audience cannot be used
-	// as one.
+	// as one (AccessToken does that and more).
 	Types []string
+	// AccessToken applies the JWT access token profile of RFC 9068 (§4): typ
+	// must be at+jwt (or application/at+jwt, any case), so an ID token or any
+	// other JWT of the same issuer is refused (ErrType); iss, exp, aud, sub,
+	// client_id, iat and jti are required (ErrMissingClaim), on top of
+	// RequiredClaims; and the profile's claims must have their types (scope a
+	// string, auth_time a number, acr a string, amr, groups, roles and
+	// entitlements arrays of strings; ErrMalformed), so AccessClaims and
+	// RequireScope never see a malformed grant. Issuer and Audience (the
+	// resource identifiers of this API) are required: New refuses AnyIssuer,
+	// AnyAudience, and Types naming another type. Default false.
+	//
+	//	v, err := jwtverify.New(jwks, jwtverify.Config{Issuer: iss, Audience: []string{"https://api.example"}, AccessToken: true})
+	AccessToken bool
 }
 
 // Verifier checks compact JWS tokens against a KeySource. It is safe for
@@ -88,6 +101,7 @@ type Verifier struct {
 	cache     *sigCache
 	headers   headerCache // parsed headers of verified tokens
 	types     []string    // normalized Config.Types
+	access    bool        // Config.AccessToken: RFC 9068's claim types
 	idx       atomic.Pointer[keyIndex]
 }
 
@@ -128,6 +142,11 @@ func New(src KeySource, cfg Config) (*Verifier, error) {
 	}
 	if cfg.RequiredClaims == nil {
 		v.required = []string{"exp"}
+	}
+	if cfg.AccessToken {
+		if err := v.accessProfile(cfg); err != nil {
+			return nil, err
+		}
 	}
 	if v.leeway == 0 {
 		v.leeway = DefaultLeeway
@@ -253,6 +272,11 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 	}
 	if err := v.checkClaims(tok); err != nil {
 		return nil, nil, algorithm{}, err
+	}
+	if v.access { // once per token: a cached token passed this already
+		if err := checkAccessClaims(tok); err != nil {
+			return nil, nil, algorithm{}, err
+		}
 	}
 	if c.cached == nil {
 		v.headers.put(c.headerSeg, c.header, header, a)
