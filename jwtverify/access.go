@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 const accessTokenType = "at+jwt"
 
 // accessRequired are the claims RFC 9068 §2.2 makes REQUIRED.
-var accessRequired = [...]string{"iss", "exp", "aud", "sub", "client_id", "iat", "jti"}
+const accessRequired = "iss exp aud sub client_id iat jti"
 
 // accessProfile applies Config.AccessToken to v: Issuer and Audience checked,
 // typ fixed to at+jwt, RFC 9068's claims required.
@@ -26,7 +27,7 @@ func (v *Verifier) accessProfile(cfg Config) error {
 		}
 	}
 	v.types = []string{accessTokenType}
-	for _, name := range accessRequired {
+	for _, name := range strings.Fields(accessRequired) {
 		if !slices.Contains(v.required, name) {
 			v.required = append(v.required, name)
 		}
