@@ -3,6 +3,7 @@ package jwtverify_test
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -136,6 +137,15 @@ func TestDPoPProofs(t *testing.T) {
 	tok := f.bound(key)
 	authz := "DPoP " + tok
 	good := func(opts ...jwttest.ProofOption) string { return proof(t, key, "GET", apiURL, tok, opts...) }
+	// A public EC jwk with a private member of another key type, which jwx
+	// keeps as an extra field of a public key.
+	jwkWith := func(name string) map[string]any {
+		b, _ := json.Marshal(key.PublicJWK())
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		m[name] = "AQAB"
+		return m
+	}
 	const (
 		invProof = `DPoP realm="api", error="invalid_dpop_proof", ` + algsAtt
 		invTok   = `DPoP realm="api", error="invalid_token", ` + algsAtt
@@ -175,6 +185,8 @@ func TestDPoPProofs(t *testing.T) {
 		{"no ath", "GET", apiURL, authz, []string{good(jwttest.WithoutProofClaim("ath"))}, 401, jwtverify.ErrDPoPProof, invProof, nil},
 		{"signed by another key", "GET", apiURL, authz, []string{good(jwttest.WithProofSigner(other))}, 401, jwtverify.ErrDPoPProof, invProof, nil},
 		{"private jwk", "GET", apiURL, authz, []string{good(jwttest.WithPrivateJWK())}, 401, jwtverify.ErrDPoPProof, invProof, nil},
+		{"EC jwk with an RSA private member", "GET", apiURL, authz, []string{good(jwttest.WithProofHeader("jwk", jwkWith("p")))}, 401, jwtverify.ErrDPoPProof, invProof, nil},
+		{"EC jwk with an x5u member", "GET", apiURL, authz, []string{good(jwttest.WithProofHeader("jwk", jwkWith("x5u")))}, 200, nil, "", nil},
 		{"HS256", "GET", apiURL, authz, []string{good(jwttest.WithProofHeader("alg", "HS256"))}, 401, jwtverify.ErrDPoPProof, invProof, nil},
 		{"alg none", "GET", apiURL, authz, []string{good(jwttest.WithProofHeader("alg", "none"))}, 401, jwtverify.ErrDPoPProof, invProof, nil},
 		{"alg not for the key", "GET", apiURL, authz, []string{good(jwttest.WithProofHeader("alg", "ES384"))}, 401, jwtverify.ErrDPoPProof, invProof, nil},

@@ -31,3 +31,9 @@ func AnyCachedHeader(v *Verifier) *Header {
 	}
 	return nil
 }
+
+// NormalizeHTU is normalizeHTU, the htu comparison form.
+var NormalizeHTU = normalizeHTU
+
+// RemoveDots is remove_dot_segments.
+var RemoveDots = removeDots
