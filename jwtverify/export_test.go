@@ -1,5 +1,7 @@
 package jwtverify
 
+import "net/http"
+
 // Test access to internals, for the external test package (which may import
 // jwttest; this package's own tests may not, as jwttest imports jwtverify).
 
@@ -37,3 +39,9 @@ var NormalizeHTU = normalizeHTU
 
 // RemoveDots is remove_dot_segments.
 var RemoveDots = removeDots
+
+// CheckDPoPProof runs the proof checks of d for r and token.
+func CheckDPoPProof(d *DPoP, r *http.Request, token string) error {
+	_, err := d.proofFor(r, token)
+	return err
+}
