@@ -45,3 +45,10 @@ func CheckDPoPProof(d *DPoP, r *http.Request, token string) error {
 	_, err := d.proofFor(r, token)
 	return err
 }
+
+// IntrospectionCached returns how many active answers in remembers.
+func IntrospectionCached(in *Introspector) int {
+	in.cache.mu.RLock()
+	defer in.cache.mu.RUnlock()
+	return len(in.cache.active)
+}
