@@ -52,3 +52,6 @@ func IntrospectionCached(in *Introspector) int {
 	defer in.cache.mu.RUnlock()
 	return len(in.cache.active)
 }
+
+// ParseIntrospection is parseIntrospection.
+var ParseIntrospection = parseIntrospection

@@ -120,20 +120,23 @@ func TestIntrospectionEndpointFailures(t *testing.T) {
 	})
 	tok := f.srv.Issue(answer())
 	huge := `{"active":true,"pad":"` + strings.Repeat("p", 64<<10) + `"}`
-	for name, setup := range map[string]func(){
-		"503":               func() { f.srv.SetStatus(503) },
-		"401 (credentials)": func() { f.srv.SetStatus(401) },
-		"not JSON":          func() { f.srv.SetBody([]byte("<html>")) },
-		"JSON array":        func() { f.srv.SetBody([]byte(`[{"active":true}]`)) },
-		"repeated active":   func() { f.srv.SetBody([]byte(`{"active":false,"active":true}`)) },
-		"no active":         func() { f.srv.SetBody([]byte(`{"sub":"alice"}`)) },
-		"trailing data":     func() { f.srv.SetBody([]byte(`{"active":true} {}`)) },
-		"invalid UTF-8":     func() { f.srv.SetBody([]byte("{\"active\":true,\"sub\":\"\xff\"}")) },
-		"over 64 KiB":       func() { f.srv.SetBody([]byte(huge)) },
-		"closed":            func() { f.srv.Close() },
+	for _, c := range []struct {
+		name  string
+		setup func()
+	}{
+		{"503", func() { f.srv.SetStatus(503) }},
+		{"401 (credentials)", func() { f.srv.SetStatus(401) }},
+		{"not JSON", func() { f.srv.SetBody([]byte("<html>")) }},
+		{"JSON array", func() { f.srv.SetBody([]byte(`[{"active":true}]`)) }},
+		{"repeated active", func() { f.srv.SetBody([]byte(`{"active":false,"active":true}`)) }},
+		{"no active", func() { f.srv.SetBody([]byte(`{"sub":"alice"}`)) }},
+		{"trailing data", func() { f.srv.SetBody([]byte(`{"active":true} {}`)) }},
+		{"invalid UTF-8", func() { f.srv.SetBody([]byte("{\"active\":true,\"sub\":\"\xff\"}")) }},
+		{"over 64 KiB", func() { f.srv.SetBody([]byte(huge)) }},
+		{"closed", func() { f.srv.Close() }}, // last: the server stays closed
 	} {
-		t.Run(name, func(t *testing.T) {
-			setup()
+		t.Run(c.name, func(t *testing.T) {
+			c.setup()
 			defer f.srv.SetBody(nil)
 			defer f.srv.SetStatus(0)
 			if _, err := f.in.Verify(context.Background(), tok); !errors.Is(err, jwtverify.ErrUnavailable) {
