@@ -43,29 +43,39 @@ func ask(t *testing.T, srv *introspecttest.Server, token, id, secret string, bas
 func TestServer(t *testing.T) {
 	for _, method := range []string{jwtverify.ClientSecretBasic, jwtverify.ClientSecretPost} {
 		t.Run(method, func(t *testing.T) {
-			srv := introspecttest.Start(t, introspecttest.Config{AuthMethod: method, ClientID: "rs", ClientSecret: "s e+c", TLS: method == jwtverify.ClientSecretPost})
+			srv := introspecttest.Start(t, introspecttest.Config{AuthMethod: method, ClientID: "r s:1", ClientSecret: "s e+c", TLS: method == jwtverify.ClientSecretPost})
 			basic := method == jwtverify.ClientSecretBasic
 			tok := srv.Issue(map[string]any{"sub": "alice"})
 			if len(tok) < 43 {
 				t.Fatalf("token %q: want 256 bits", tok)
 			}
-			if code, m := ask(t, srv, tok, "rs", "s e+c", basic); code != 200 || m["active"] != true || m["sub"] != "alice" || m["iss"] != srv.URL {
+			if code, m := ask(t, srv, tok, "r s:1", "s e+c", basic); code != 200 || m["active"] != true || m["sub"] != "alice" || m["iss"] != srv.URL {
 				t.Fatalf("issued: %d %v", code, m)
 			}
-			if code, m := ask(t, srv, "unknown", "rs", "s e+c", basic); code != 200 || m["active"] != false || len(m) != 1 {
+			if code, m := ask(t, srv, "unknown", "r s:1", "s e+c", basic); code != 200 || m["active"] != false || len(m) != 1 {
 				t.Fatalf("unknown: %d %v", code, m)
 			}
 			srv.Revoke(tok)
-			if _, m := ask(t, srv, tok, "rs", "s e+c", basic); m["active"] != false {
+			if _, m := ask(t, srv, tok, "r s:1", "s e+c", basic); m["active"] != false {
 				t.Fatalf("revoked: %v", m)
 			}
-			if code, m := ask(t, srv, tok, "rs", "wrong", basic); code != 401 || m["error"] != "invalid_client" {
+			if code, m := ask(t, srv, tok, "r s:1", "wrong", basic); code != 401 || m["error"] != "invalid_client" {
 				t.Fatalf("wrong secret: %d %v", code, m)
 			}
-			if code, _ := ask(t, srv, tok, "rs", "s e+c", !basic); code != 401 {
+			if code, _ := ask(t, srv, tok, "r s:1", "s e+c", !basic); code != 401 {
 				t.Fatalf("the other method: %d", code)
 			}
-			if srv.Requests() != 5 || srv.LastForm().Get("token") != tok {
+			want := int64(5)
+			if basic { // two methods in one request (RFC 6749 §2.3)
+				want++
+				req, _ := http.NewRequest("POST", srv.Endpoint(), strings.NewReader(url.Values{"token": {tok}, "client_secret": {"s e+c"}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(url.QueryEscape("r s:1"), url.QueryEscape("s e+c"))
+				if resp, err := srv.Client.Do(req); err != nil || resp.StatusCode != 401 {
+					t.Fatalf("Basic and client_secret: %v %v", resp, err)
+				}
+			}
+			if srv.Requests() != want || srv.LastForm().Get("token") != tok {
 				t.Fatalf("requests %d, last form %v", srv.Requests(), srv.LastForm())
 			}
 		})
