@@ -26,15 +26,11 @@ type JTIStore interface {
 // and two clients cannot collide.
 type JTIKey [32]byte
 
-// jtiKey derives the store key of a proof.
+// jtiKey derives the store key of a proof: SHA-256(jkt || 0 || jti), hashed
+// from a stack buffer (a thumbprint is 43 bytes, a jti at most maxProofJTI).
 func jtiKey(jkt, jti string) JTIKey {
-	h := sha256.New()
-	h.Write([]byte(jkt))
-	h.Write([]byte{0})
-	h.Write([]byte(jti))
-	var k JTIKey
-	h.Sum(k[:0])
-	return k
+	var buf [64 + 1 + maxProofJTI]byte
+	return sha256.Sum256(append(append(append(buf[:0], jkt...), 0), jti...))
 }
 
 // DefaultMaxJTIs bounds a MemoryJTIStore made with max ≤ 0: at the default
