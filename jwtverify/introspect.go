@@ -158,11 +158,8 @@ func NewIntrospector(cfg IntrospectionConfig) (*Introspector, error) {
 	}
 	in.defaults()
 	in.client = noRedirects(cfg.HTTPClient, in.timeout)
-	switch {
-	case cfg.CacheSize == 0:
-		in.cache = newIntroCache(DefaultIntrospectionCache)
-	case cfg.CacheSize > 0:
-		in.cache = newIntroCache(cfg.CacheSize)
+	if n := sizeOr(cfg.CacheSize, DefaultIntrospectionCache); n > 0 {
+		in.cache = newIntroCache(n)
 	}
 	return in, nil
 }
@@ -181,11 +178,7 @@ func (in *Introspector) defaults() {
 	if in.maxToken <= 0 {
 		in.maxToken = DefaultMaxTokenSize
 	}
-	if in.leeway == 0 {
-		in.leeway = DefaultLeeway
-	} else if in.leeway < 0 {
-		in.leeway = 0
-	}
+	in.leeway = leewayOf(in.leeway)
 	if in.maxTTL <= 0 {
 		in.maxTTL = DefaultMaxCacheTTL
 	}
@@ -271,7 +264,7 @@ func (in *Introspector) introspect(ctx context.Context, raw string, key *[32]byt
 	now := in.now()
 	tok, err := parseIntrospection(raw, body)
 	if err == nil {
-		err = in.check(tok, now)
+		err = checkRegistered(tok, now, in.leeway, in.issuer, in.audience)
 	}
 	if in.cache == nil || errors.Is(err, ErrUnavailable) {
 		return tok, err
@@ -327,25 +320,4 @@ func (in *Introspector) post(ctx context.Context, raw string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w: introspection answer over %d bytes", ErrUnavailable, ErrTooLarge, in.maxBody)
 	}
 	return body, nil
-}
-
-// check runs the claim checks on an active answer: exp, nbf, iat with the
-// leeway, then iss and aud when configured.
-func (in *Introspector) check(t *Token, now time.Time) error {
-	if t.hasExp && !now.Before(t.exp.Add(in.leeway)) {
-		return fmt.Errorf("%w: exp %s", ErrExpired, t.exp.UTC().Format(time.RFC3339))
-	}
-	if t.hasNbf && now.Add(in.leeway).Before(t.nbf) {
-		return fmt.Errorf("%w: nbf %s", ErrNotYetValid, t.nbf.UTC().Format(time.RFC3339))
-	}
-	if t.hasIat && now.Add(in.leeway).Before(t.iat) {
-		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
-	}
-	if in.issuer != "" && t.iss != in.issuer {
-		return fmt.Errorf("%w: %s", ErrIssuer, quote(t.iss))
-	}
-	if len(in.audience) > 0 && !anyIn(t.aud, in.audience) {
-		return fmt.Errorf("%w: %s", ErrAudience, quoteAll(t.aud))
-	}
-	return nil
 }

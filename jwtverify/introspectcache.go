@@ -53,20 +53,22 @@ func (c *introCache) putActive(key *[32]byte, tok *Token, until int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.refused, *key)
-	if _, ok := c.active[*key]; !ok && len(c.active) >= c.maxActive {
-		makeRoom(c.active, func(e activeEntry) int64 { return e.until })
-	}
-	c.active[*key] = activeEntry{tok, until}
+	putBounded(c.active, key, activeEntry{tok, until}, c.maxActive, func(e activeEntry) int64 { return e.until })
 }
 
 func (c *introCache) putRefusal(key *[32]byte, err error, until int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.active, *key)
-	if _, ok := c.refused[*key]; !ok && len(c.refused) >= c.max {
-		makeRoom(c.refused, func(e refusedEntry) int64 { return e.until })
+	putBounded(c.refused, key, refusedEntry{err, until}, c.max, func(e refusedEntry) int64 { return e.until })
+}
+
+// putBounded stores e under key, first making room in a full map.
+func putBounded[E any](m map[[32]byte]E, key *[32]byte, e E, max int, until func(E) int64) {
+	if _, ok := m[*key]; !ok && len(m) >= max {
+		makeRoom(m, until)
 	}
-	c.refused[*key] = refusedEntry{err, until}
+	m[*key] = e
 }
 
 // makeRoom deletes from a full map the entry that expires first among the

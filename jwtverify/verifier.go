@@ -148,11 +148,7 @@ func New(src KeySource, cfg Config) (*Verifier, error) {
 			return nil, err
 		}
 	}
-	if v.leeway == 0 {
-		v.leeway = DefaultLeeway
-	} else if v.leeway < 0 {
-		v.leeway = 0
-	}
+	v.leeway = leewayOf(v.leeway)
 	if v.maxSize <= 0 {
 		v.maxSize = DefaultMaxTokenSize
 	}
@@ -166,13 +162,32 @@ func New(src KeySource, cfg Config) (*Verifier, error) {
 	if v.algs, err = algTable(cfg.Algorithms, cfg.AlgorithmAliases); err != nil {
 		return nil, err
 	}
-	switch {
-	case cfg.CacheSize == 0:
-		v.cache = newSigCache(DefaultCacheSize)
-	case cfg.CacheSize > 0:
-		v.cache = newSigCache(cfg.CacheSize)
+	if n := sizeOr(cfg.CacheSize, DefaultCacheSize); n > 0 {
+		v.cache = newSigCache(n)
 	}
 	return v, nil
+}
+
+// sizeOr reads a CacheSize: 0 means def, a negative size 0 (no cache).
+func sizeOr(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
+// leewayOf reads a Leeway: 0 means DefaultLeeway, a negative value none.
+func leewayOf(l time.Duration) time.Duration {
+	switch {
+	case l == 0:
+		return DefaultLeeway
+	case l < 0:
+		return 0
+	}
+	return l
 }
 
 func algTable(names []string, aliases map[string]string) (map[string]algorithm, error) {
@@ -374,20 +389,27 @@ func (v *Verifier) checkClaims(t *Token) error {
 			return fmt.Errorf("%w: %q", ErrMissingClaim, name)
 		}
 	}
-	now := v.now()
-	if t.hasExp && !now.Before(t.exp.Add(v.leeway)) {
+	return checkRegistered(t, v.now(), v.leeway, v.issuer, v.audience)
+}
+
+// checkRegistered checks exp, nbf and iat at now with leeway, then iss
+// against issuer and aud against audience, each unless empty (a Verifier's
+// are empty only with AnyIssuer or AnyAudience; an Introspector's when not
+// configured).
+func checkRegistered(t *Token, now time.Time, leeway time.Duration, issuer string, audience []string) error {
+	if t.hasExp && !now.Before(t.exp.Add(leeway)) {
 		return fmt.Errorf("%w: exp %s", ErrExpired, t.exp.UTC().Format(time.RFC3339))
 	}
-	if t.hasNbf && now.Add(v.leeway).Before(t.nbf) {
+	if t.hasNbf && now.Add(leeway).Before(t.nbf) {
 		return fmt.Errorf("%w: nbf %s", ErrNotYetValid, t.nbf.UTC().Format(time.RFC3339))
 	}
-	if t.hasIat && now.Add(v.leeway).Before(t.iat) {
+	if t.hasIat && now.Add(leeway).Before(t.iat) {
 		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
 	}
-	if v.issuer != "" && t.iss != v.issuer { // "" only with AnyIssuer
+	if issuer != "" && t.iss != issuer {
 		return fmt.Errorf("%w: %s", ErrIssuer, quote(t.iss))
 	}
-	if len(v.audience) > 0 && !anyIn(t.aud, v.audience) { // empty only with AnyAudience
+	if len(audience) > 0 && !anyIn(t.aud, audience) {
 		return fmt.Errorf("%w: %s", ErrAudience, quoteAll(t.aud))
 	}
 	return nil
