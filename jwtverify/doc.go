@@ -33,7 +33,7 @@
 // is never taken for one. MiddlewareConfig.DPoP (NewDPoP) accepts
 // sender-constrained tokens with their DPoP proofs (RFC 9449: typ, an
 // asymmetric alg, a public jwk, signature, htm, htu, iat, ath, cnf.jkt, each
-// proof once in a JTIStore, optional server nonces) and refuses a bound token
+// proof once in an IDStore, optional server nonces) and refuses a bound token
 // presented as Bearer. An Introspector is a TokenVerifier for opaque tokens
 // (RFC 7662), with hashed-key caches and single-flight requests:
 //

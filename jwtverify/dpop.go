@@ -49,9 +49,9 @@ type DPoPConfig struct {
 	// Window is how far a proof's iat may be from now, either way (default
 	// 60 s). A proof's jti is remembered as long as the proof is usable.
 	Window time.Duration
-	// JTIStore remembers the proofs' ids (default NewMemoryJTIStore(0, Now),
-	// right for one instance only: several instances share a RedisJTIStore).
-	JTIStore JTIStore
+	// ProofIDs remembers the proofs' ids (default NewMemoryIDStore(0, Now),
+	// right for one instance only: several instances share a RedisIDStore).
+	ProofIDs IDStore
 	// NonceKey, when set, makes proofs carry a server nonce (RFC 9449 §9):
 	// a proof without a fresh one is refused with use_dpop_nonce and a
 	// DPoP-Nonce header carrying one. Nonces are stateless (an HMAC of the
@@ -77,7 +77,7 @@ type DPoP struct {
 	algsAttr string // the challenge's algs="…"
 	origin   string // normalized scheme://host, or ""
 	window   time.Duration
-	jtis     JTIStore
+	ids      IDStore
 	nonces   *nonceSource
 	maxSize  int
 	now      func() time.Time
@@ -89,7 +89,7 @@ type DPoP struct {
 //	dpop, err := jwtverify.NewDPoP(jwtverify.DPoPConfig{Origin: "https://api.example"})
 //	auth := jwtverify.Middleware(v, jwtverify.MiddlewareConfig{DPoP: dpop})
 func NewDPoP(cfg DPoPConfig) (*DPoP, error) {
-	d := &DPoP{required: cfg.Required, window: cfg.Window, jtis: cfg.JTIStore, maxSize: cfg.MaxProofSize, now: cfg.Now}
+	d := &DPoP{required: cfg.Required, window: cfg.Window, ids: cfg.ProofIDs, maxSize: cfg.MaxProofSize, now: cfg.Now}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -99,8 +99,8 @@ func NewDPoP(cfg DPoPConfig) (*DPoP, error) {
 	if d.maxSize <= 0 {
 		d.maxSize = DefaultMaxProofSize
 	}
-	if d.jtis == nil {
-		d.jtis = NewMemoryJTIStore(0, d.now)
+	if d.ids == nil {
+		d.ids = NewMemoryIDStore(0, d.now)
 	}
 	if d.window < 0 {
 		return nil, fmt.Errorf("%w: negative DPoP Window", ErrConfig)
@@ -229,16 +229,16 @@ func (d *DPoP) bind(ctx context.Context, tok *Token, p *dpopProof) error {
 	}
 	// The proof is refused once iat+Window is past: remember it that long.
 	ttl := max(p.iat.Add(d.window).Sub(d.now()), time.Second)
-	switch err := d.jtis.Use(ctx, jtiKey(p.key.jkt, p.jti), ttl); {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrDPoPReplay):
-		return fmt.Errorf("%w: %w", ErrDPoPProof, err)
-	case errors.Is(err, ErrUnavailable):
+	fresh, err := d.ids.Claim(ctx, proofID(p.key.jkt, p.jti), ttl)
+	switch {
+	case err != nil && errors.Is(err, ErrUnavailable):
 		return err
-	default:
-		return fmt.Errorf("%w: DPoP jti store: %w", ErrUnavailable, err)
+	case err != nil:
+		return fmt.Errorf("%w: DPoP proof ids: %w", ErrUnavailable, err)
+	case !fresh:
+		return fmt.Errorf("%w: %w: jti %s", ErrDPoPProof, ErrDPoPReplay, quote(p.jti))
 	}
+	return nil
 }
 
 // confirmation reads the token's cnf claim (RFC 7800): jkt is its "jkt"

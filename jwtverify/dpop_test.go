@@ -415,15 +415,15 @@ func TestDPoPNonce(t *testing.T) {
 	}
 }
 
-// failingStore is a JTIStore that is down.
+// failingStore is an IDStore that is down.
 type failingStore struct{ err error }
 
-func (s failingStore) Use(context.Context, jwtverify.JTIKey, time.Duration) error { return s.err }
+func (s failingStore) Claim(context.Context, string, time.Duration) (bool, error) { return true, s.err }
 
-// TestDPoPStoreDown: a jti store that cannot answer is a 503, never a pass.
+// TestDPoPStoreDown: an id store that cannot answer is a 503, never a pass.
 func TestDPoPStoreDown(t *testing.T) {
 	for _, err := range []error{errors.New("connection refused"), jwtverify.ErrUnavailable} {
-		f := newDPoPFixture(t, jwtverify.DPoPConfig{JTIStore: failingStore{err}})
+		f := newDPoPFixture(t, jwtverify.DPoPConfig{ProofIDs: failingStore{err}})
 		h := f.handler(jwtverify.MiddlewareConfig{DPoP: f.dpop})
 		tok := f.bound(f.key)
 		w := send(h, "GET", apiURL, "DPoP "+tok, proof(t, f.key, "GET", apiURL, tok))

@@ -108,7 +108,7 @@ type ctxValue struct {
 //   - a bad token: 401, error="invalid_token"
 //   - a bad DPoP proof: 401, DPoP error="invalid_dpop_proof" (use_dpop_nonce and a DPoP-Nonce header for a missing nonce)
 //   - a missing scope (RequireScope): 403, error="insufficient_scope", scope="…"
-//   - the key source, introspection endpoint or jti store down: 503 with Retry-After
+//   - the key source, introspection endpoint or proof id store down: 503 with Retry-After
 //
 // Usage:
 //
