@@ -97,10 +97,52 @@ func (t *Token) AccessClaims() (AccessClaims, error) {
 	return ac, nil
 }
 
-// checkAccessClaims refuses a token whose RFC 9068 claims have the wrong type.
+// checkAccessClaims refuses a token whose RFC 9068 claims have the wrong
+// type: AccessClaims' rules, checked without building anything (it runs on
+// every fresh token).
 func checkAccessClaims(t *Token) error {
-	_, err := t.AccessClaims()
-	return err
+	for _, m := range t.claims {
+		var err error
+		switch m.name {
+		case "client_id", "scope", "acr":
+			_, err = stringClaim(m)
+		case "auth_time":
+			_, err = timeClaim(m)
+		case "amr", "groups", "roles", "entitlements":
+			if !isStringArray(m.value) {
+				err = fmt.Errorf("%w: claim %s is not an array of strings", ErrMalformed, quote(m.name))
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isStringArray reports whether v (valid JSON) is an array of strings.
+func isStringArray(v []byte) bool {
+	i := skipSpace(v, 0)
+	if i >= len(v) || v[i] != '[' {
+		return false
+	}
+	if i = skipSpace(v, i+1); i < len(v) && v[i] == ']' {
+		return true
+	}
+	for {
+		end, ok := scanString(v, i)
+		if !ok {
+			return false
+		}
+		switch i = skipSpace(v, end); {
+		case i < len(v) && v[i] == ',':
+			i = skipSpace(v, i+1)
+		case i < len(v) && v[i] == ']':
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 // stringList reads a claim that must be an array of strings (empty allowed,

@@ -2,6 +2,7 @@ package jwtverify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"reflect"
@@ -147,6 +148,26 @@ func TestAccessTokenRequireScope(t *testing.T) {
 		h.ServeHTTP(w, r)
 		if w.Code != c.status {
 			t.Errorf("scope %s: status %d, want %d", c.scope, w.Code, c.status)
+		}
+	}
+}
+
+// TestAccessClaimsAgree: the check Verify runs (without building anything)
+// and AccessClaims accept the same claim values.
+func TestAccessClaimsAgree(t *testing.T) {
+	f := newFixture(t, jwtverify.Config{})
+	values := []any{"a", "", 1, 1.5, true, nil, []any{}, []any{"a", "b"}, []any{"a", 1}, []any{"a", nil}, []any{[]any{"a"}},
+		map[string]any{}, []any{map[string]any{"value": "a"}}, json.RawMessage(`[ "a" , "b" ]`), json.RawMessage(`["\u00e9"]`), -1e300}
+	for _, name := range []string{"client_id", "scope", "acr", "auth_time", "amr", "groups", "roles", "entitlements"} {
+		for _, v := range values {
+			tok, err := f.v.Verify(context.Background(), f.iss.Mint(with(name, json.RawMessage(mustJSON(t, v)))))
+			if err != nil {
+				continue // a registered claim's own rules (none here) or a timeClaim range
+			}
+			_, full := tok.AccessClaims()
+			if check := jwtverify.CheckAccessClaims(tok); (check == nil) != (full == nil) {
+				t.Errorf("%s = %s: check %v, AccessClaims %v", name, mustJSON(t, v), check, full)
+			}
 		}
 	}
 }

@@ -55,3 +55,6 @@ func IntrospectionCached(in *Introspector) int {
 
 // ParseIntrospection is parseIntrospection.
 var ParseIntrospection = parseIntrospection
+
+// CheckAccessClaims is checkAccessClaims, the type checks of AccessToken.
+var CheckAccessClaims = checkAccessClaims
