@@ -58,3 +58,6 @@ var ParseIntrospection = parseIntrospection
 
 // CheckAccessClaims is checkAccessClaims, the type checks of AccessToken.
 var CheckAccessClaims = checkAccessClaims
+
+// IsB64Char is isB64Char, the b64token character table.
+var IsB64Char = isB64Char
