@@ -73,6 +73,9 @@ func benchVerify(b *testing.B, c jwtCase) {
 			}
 		}
 	})
+	if c.alg == "RS256" {
+		b.Run("impl=sesame-rfc9068", func(b *testing.B) { benchAccessToken(b, iss) })
+	}
 	b.Run("impl=sesame-cached", func(b *testing.B) {
 		v := newSesame(b, set, c.alg, 0)
 		b.ReportAllocs()

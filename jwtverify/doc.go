@@ -27,6 +27,20 @@
 // verified-signature cache keyed by its SHA-256, with every claim check run
 // again and the entry dropped once its key leaves the source.
 //
+// Resource servers: Config.AccessToken takes RFC 9068 access tokens only
+// (typ at+jwt, client_id, iat, jti, sub required; Token.AccessClaims reads
+// scope, auth_time, acr, amr, groups, roles and entitlements), so an ID token
+// is never taken for one. MiddlewareConfig.DPoP (NewDPoP) accepts
+// sender-constrained tokens with their DPoP proofs (RFC 9449: typ, an
+// asymmetric alg, a public jwk, signature, htm, htu, iat, ath, cnf.jkt, each
+// proof once in an IDStore, optional server nonces) and refuses a bound token
+// presented as Bearer. An Introspector is a TokenVerifier for opaque tokens
+// (RFC 7662), with hashed-key caches and single-flight requests:
+//
+//	dpop, err := jwtverify.NewDPoP(jwtverify.DPoPConfig{Origin: "https://api.example"})
+//	api := jwtverify.Middleware(v, jwtverify.MiddlewareConfig{DPoP: dpop})
+//	in, err := jwtverify.NewIntrospector(jwtverify.IntrospectionConfig{Endpoint: url, ClientID: id, ClientSecret: secret})
+//
 // What it does not do: issue or sign tokens (see jwttest for tests), decrypt
 // JWE, follow key URLs named by a token, or interpret application claims
 // (profiles such as beswarm and googlecse do that on top of Token.Decode).

@@ -93,3 +93,31 @@ func quoteAll(ss []string) string {
 	b.WriteByte(']')
 	return b.String()
 }
+
+// Errors of DPoP (RFC 9449) and of token introspection (RFC 7662). Middleware
+// answers each as ErrorHeaders says; Reason names them.
+var (
+	// ErrDPoPProof: the DPoP proof is missing, repeated, too large, malformed,
+	// or fails a check of RFC 9449 §4.3 (typ, alg, jwk, signature, htm, htu,
+	// iat, ath). Answered 401 with a DPoP challenge error="invalid_dpop_proof".
+	ErrDPoPProof = errors.New("jwtverify: invalid DPoP proof")
+	// ErrDPoPReplay: the proof's jti was seen within its window; always
+	// wrapped together with ErrDPoPProof.
+	ErrDPoPReplay = errors.New("jwtverify: DPoP proof replayed")
+	// ErrDPoPNonce: the proof lacks the server nonce, or carries one that is
+	// not (or no longer) valid (RFC 9449 §9). Answered 401 with
+	// error="use_dpop_nonce" and a fresh DPoP-Nonce header.
+	ErrDPoPNonce = errors.New("jwtverify: DPoP nonce required")
+	// ErrDPoPBinding: a token presented with the DPoP scheme is not bound to
+	// the proof's key: no cnf.jkt, or another thumbprint. Answered 401
+	// error="invalid_token" on the DPoP challenge.
+	ErrDPoPBinding = errors.New("jwtverify: token not bound to the DPoP proof key")
+	// ErrDPoPBound: a token with a confirmation (cnf) was presented as Bearer
+	// or in a cookie, without its proof: no downgrade (RFC 9449 §7.2).
+	// Answered 401 error="invalid_token".
+	ErrDPoPBound = errors.New("jwtverify: sender-constrained token presented without its proof")
+	// ErrInactive: the introspection endpoint says the token is not active
+	// (RFC 7662 §2.2: unknown, expired, revoked). Answered 401
+	// error="invalid_token".
+	ErrInactive = errors.New("jwtverify: token not active")
+)

@@ -1,5 +1,7 @@
 package jwtverify
 
+import "net/http"
+
 // Test access to internals, for the external test package (which may import
 // jwttest; this package's own tests may not, as jwttest imports jwtverify).
 
@@ -31,3 +33,31 @@ func AnyCachedHeader(v *Verifier) *Header {
 	}
 	return nil
 }
+
+// NormalizeHTU is normalizeHTU, the htu comparison form.
+var NormalizeHTU = normalizeHTU
+
+// RemoveDots is remove_dot_segments.
+var RemoveDots = removeDots
+
+// CheckDPoPProof runs the proof checks of d for r and token.
+func CheckDPoPProof(d *DPoP, r *http.Request, token string) error {
+	_, err := d.proofFor(r, token)
+	return err
+}
+
+// IntrospectionCached returns how many active answers in remembers.
+func IntrospectionCached(in *Introspector) int {
+	in.cache.mu.RLock()
+	defer in.cache.mu.RUnlock()
+	return len(in.cache.active)
+}
+
+// ParseIntrospection is parseIntrospection.
+var ParseIntrospection = parseIntrospection
+
+// CheckAccessClaims is checkAccessClaims, the type checks of AccessToken.
+var CheckAccessClaims = checkAccessClaims
+
+// IsB64Char is isB64Char, the b64token character table.
+var IsB64Char = isB64Char

@@ -122,3 +122,15 @@ func TestHeaderCacheOwnsItsBytes(t *testing.T) {
 		t.Fatal("the cached header's kid aliases the first token's decoded header")
 	}
 }
+
+// TestB64TokenTable: the table of b64token characters is RFC 6750 §2.1's
+// ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", byte for byte.
+func TestB64TokenTable(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		want := 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("-._~+/", b) >= 0
+		if jwtverify.IsB64Char(b) != want {
+			t.Errorf("%#02x: %v, want %v", c, !want, want)
+		}
+	}
+}

@@ -68,8 +68,21 @@ type Config struct {
 	// Values compare case-insensitively, with or without the "application/"
 	// prefix. Set Types: []string{"at+jwt"} to accept only RFC 9068 access
 	// tokens, so that an ID token of the same issuer and audience cannot be used
-	// as one.
+	// as one (AccessToken does that and more).
 	Types []string
+	// AccessToken applies the JWT access token profile of RFC 9068 (§4): typ
+	// must be at+jwt (or application/at+jwt, any case), so an ID token or any
+	// other JWT of the same issuer is refused (ErrType); iss, exp, aud, sub,
+	// client_id, iat and jti are required (ErrMissingClaim), on top of
+	// RequiredClaims; and the profile's claims must have their types (scope a
+	// string, auth_time a number, acr a string, amr, groups, roles and
+	// entitlements arrays of strings; ErrMalformed), so AccessClaims and
+	// RequireScope never see a malformed grant. Issuer and Audience (the
+	// resource identifiers of this API) are required: New refuses AnyIssuer,
+	// AnyAudience, and Types naming another type. Default false.
+	//
+	//	v, err := jwtverify.New(jwks, jwtverify.Config{Issuer: iss, Audience: []string{"https://api.example"}, AccessToken: true})
+	AccessToken bool
 }
 
 // Verifier checks compact JWS tokens against a KeySource. It is safe for
@@ -88,6 +101,7 @@ type Verifier struct {
 	cache     *sigCache
 	headers   headerCache // parsed headers of verified tokens
 	types     []string    // normalized Config.Types
+	access    bool        // Config.AccessToken: RFC 9068's claim types
 	idx       atomic.Pointer[keyIndex]
 }
 
@@ -129,11 +143,12 @@ func New(src KeySource, cfg Config) (*Verifier, error) {
 	if cfg.RequiredClaims == nil {
 		v.required = []string{"exp"}
 	}
-	if v.leeway == 0 {
-		v.leeway = DefaultLeeway
-	} else if v.leeway < 0 {
-		v.leeway = 0
+	if cfg.AccessToken {
+		if err := v.accessProfile(cfg); err != nil {
+			return nil, err
+		}
 	}
+	v.leeway = leewayOf(v.leeway)
 	if v.maxSize <= 0 {
 		v.maxSize = DefaultMaxTokenSize
 	}
@@ -147,13 +162,32 @@ func New(src KeySource, cfg Config) (*Verifier, error) {
 	if v.algs, err = algTable(cfg.Algorithms, cfg.AlgorithmAliases); err != nil {
 		return nil, err
 	}
-	switch {
-	case cfg.CacheSize == 0:
-		v.cache = newSigCache(DefaultCacheSize)
-	case cfg.CacheSize > 0:
-		v.cache = newSigCache(cfg.CacheSize)
+	if n := sizeOr(cfg.CacheSize, DefaultCacheSize); n > 0 {
+		v.cache = newSigCache(n)
 	}
 	return v, nil
+}
+
+// sizeOr reads a CacheSize: 0 means def, a negative size 0 (no cache).
+func sizeOr(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
+// leewayOf reads a Leeway: 0 means DefaultLeeway, a negative value none.
+func leewayOf(l time.Duration) time.Duration {
+	switch {
+	case l == 0:
+		return DefaultLeeway
+	case l < 0:
+		return 0
+	}
+	return l
 }
 
 func algTable(names []string, aliases map[string]string) (map[string]algorithm, error) {
@@ -254,6 +288,11 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 	if err := v.checkClaims(tok); err != nil {
 		return nil, nil, algorithm{}, err
 	}
+	if v.access { // once per token: a cached token passed this already
+		if err := checkAccessClaims(tok); err != nil {
+			return nil, nil, algorithm{}, err
+		}
+	}
 	if c.cached == nil {
 		v.headers.put(c.headerSeg, c.header, header, a)
 	}
@@ -350,20 +389,27 @@ func (v *Verifier) checkClaims(t *Token) error {
 			return fmt.Errorf("%w: %q", ErrMissingClaim, name)
 		}
 	}
-	now := v.now()
-	if t.hasExp && !now.Before(t.exp.Add(v.leeway)) {
+	return checkRegistered(t, v.now(), v.leeway, v.issuer, v.audience)
+}
+
+// checkRegistered checks exp, nbf and iat at now with leeway, then iss
+// against issuer and aud against audience, each unless empty (a Verifier's
+// are empty only with AnyIssuer or AnyAudience; an Introspector's when not
+// configured).
+func checkRegistered(t *Token, now time.Time, leeway time.Duration, issuer string, audience []string) error {
+	if t.hasExp && !now.Before(t.exp.Add(leeway)) {
 		return fmt.Errorf("%w: exp %s", ErrExpired, t.exp.UTC().Format(time.RFC3339))
 	}
-	if t.hasNbf && now.Add(v.leeway).Before(t.nbf) {
+	if t.hasNbf && now.Add(leeway).Before(t.nbf) {
 		return fmt.Errorf("%w: nbf %s", ErrNotYetValid, t.nbf.UTC().Format(time.RFC3339))
 	}
-	if t.hasIat && now.Add(v.leeway).Before(t.iat) {
+	if t.hasIat && now.Add(leeway).Before(t.iat) {
 		return fmt.Errorf("%w: iat %s", ErrIssuedInFuture, t.iat.UTC().Format(time.RFC3339))
 	}
-	if v.issuer != "" && t.iss != v.issuer { // "" only with AnyIssuer
+	if issuer != "" && t.iss != issuer {
 		return fmt.Errorf("%w: %s", ErrIssuer, quote(t.iss))
 	}
-	if len(v.audience) > 0 && !anyIn(t.aud, v.audience) { // empty only with AnyAudience
+	if len(audience) > 0 && !anyIn(t.aud, audience) {
 		return fmt.Errorf("%w: %s", ErrAudience, quoteAll(t.aud))
 	}
 	return nil

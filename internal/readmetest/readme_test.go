@@ -41,6 +41,7 @@ var imports = [][2]string{
 	{"github.com/sesame-go/sesame/jwtverify/beswarm/beswarmtest", "beswarmtest.New"},
 	{"github.com/sesame-go/sesame/jwtverify/googlecse", "googlecse.New"},
 	{"github.com/sesame-go/sesame/jwtverify/googlecse/googlecsetest", "googlecsetest.New"},
+	{"github.com/sesame-go/sesame/jwtverify/introspecttest", "introspecttest.New"},
 	{"github.com/sesame-go/sesame/jwtverify/jwttest", "jwttest.New"},
 	{"github.com/sesame-go/sesame/oidc", "oidc.New"},
 	{"github.com/sesame-go/sesame/oidc/oidctest", "oidctest.New"},

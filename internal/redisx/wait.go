@@ -144,3 +144,25 @@ func (w Wait) RunScript(ctx context.Context, c redis.UniversalClient, s *redis.S
 	}
 	return cmd, short, err
 }
+
+// SetOnce sends SET key 1 NX PX ttl (ttl rounded up to the millisecond, at
+// least one), followed by WAIT in one pipeline when w is on, and reports
+// whether key was new: the one command of a store of one-time ids. err is
+// the command's error (pass it through the store's Reloader); short, with
+// fresh, says the write was not acknowledged by enough replicas (Pipelined).
+func SetOnce(ctx context.Context, c redis.UniversalClient, w Wait, key string, ttl time.Duration) (fresh bool, short, err error) {
+	ttl = max((ttl + time.Millisecond - 1).Truncate(time.Millisecond), time.Millisecond)
+	var set *redis.BoolCmd
+	if w.On() {
+		short, err = w.Pipelined(ctx, c, key, func(p redis.Pipeliner) { set = p.SetNX(ctx, key, 1, ttl) })
+	} else {
+		set = c.SetNX(ctx, key, 1, ttl)
+	}
+	if err == nil {
+		err = set.Err()
+	}
+	if err != nil {
+		return false, nil, err
+	}
+	return set.Val(), short, nil
+}

@@ -13,6 +13,20 @@
 //	confused, _ := jwttest.SignHMAC("HS256", iss.PublicKeyPEM(jwttest.KidRSA), header, payload)
 //	broken := jwttest.Raw([]byte(`{"alg":"RS256"`), payload, nil)
 //
+// For resource servers: MintAccessToken and AccessClaims make RFC 9068 access
+// tokens (typ at+jwt), and a DPoPKey makes DPoP proofs (RFC 9449), good and
+// deliberately broken (WithProofTime, WithProofJTI, WithProofClaim,
+// WithoutProofHeader, WithPrivateJWK, WithProofSigner, an HS256 alg …):
+//
+//	key, _ := jwttest.NewDPoPKey("ES256")
+//	c := jwttest.AccessClaims("https://issuer.test", "alice", "https://api.test", "app", "orders:read")
+//	c["cnf"] = key.Confirmation()           // bound to key
+//	tok := iss.MintAccessToken(c)
+//	proof, _ := key.Proof("GET", "https://api.test/orders", tok)
+//	stale, _ := key.Proof("GET", "https://api.test/orders", tok, jwttest.WithProofTime(time.Now().Add(-time.Hour)))
+//
+// The fake introspection endpoint for opaque tokens is package introspecttest.
+//
 // A token signed by a key the verifier does not trust comes from a second
 // Issuer: its kids are the same, its keys are not.
 //
