@@ -16,12 +16,7 @@ import (
 // sibling one, form or text/plain, a same-origin text/plain body and a GET,
 // without setting a cookie.
 func TestStateChangesRefuseCrossOrigin(t *testing.T) {
-	const base = "http://localhost:8080"
-	a, err := New(context.Background(), Config{BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
+	a := newApp(t)
 	const form, text, js = "application/x-www-form-urlencoded", "text/plain", "application/json"
 	for _, h := range []struct {
 		path, ctype, body string
@@ -69,4 +64,18 @@ func TestStateChangesRefuseCrossOrigin(t *testing.T) {
 			})
 		}
 	}
+}
+
+// base is the origin of the demo the handler tests serve without a listener.
+const base = "http://localhost:8080"
+
+// newApp returns the demo at base, in memory, closed when the test ends.
+func newApp(t *testing.T) *App {
+	t.Helper()
+	a, err := New(context.Background(), Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
 }

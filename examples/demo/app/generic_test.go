@@ -205,12 +205,7 @@ func (d *demoServer) cookie() string {
 // TestGenericPageStatus: the page says what the app answered the provider's
 // logout token, and only a status from the query reaches it.
 func TestGenericPageStatus(t *testing.T) {
-	const base = "http://localhost:8080"
-	a, err := New(context.Background(), Config{BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
+	a := newApp(t)
 	for _, tc := range []struct {
 		query, want, not string
 	}{
