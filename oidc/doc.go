@@ -16,8 +16,11 @@
 // always for ProConnect; a sub equal to the ID token's), refreshes tokens (a
 // rotated refresh token replaces the old one), and builds the browser-redirect
 // logout URL when the provider has an end_session_endpoint. Back-channel
-// logout tokens are verified by VerifyLogoutToken and served by
-// Handlers.BackChannelLogout, which hands them to the app to end its sessions. Handlers wire it into an app, here with
+// logout tokens are verified by VerifyLogoutToken (each jti once, across
+// every instance with a RedisIDStore) and served by Handlers.BackChannelLogout,
+// which ends the sessions they name on every instance when
+// HandlerConfig.Sessions is the app's *session.Manager (see SessionIndex), or
+// hands them to OnBackChannelLogout. Handlers wire it into an app, here with
 // Sesame's session package keeping the logged-in state (the whole runnable
 // version is ExampleNewHandlers_session):
 //

@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/sesame-go/sesame/oidc"
 	"github.com/sesame-go/sesame/oidc/oidctest"
@@ -390,6 +392,67 @@ func TestGenericAtHash(t *testing.T) {
 				return
 			}
 			wantErr(t, err, tc.want...)
+		})
+	}
+}
+
+// inFlight is a RoundTripper counting the requests it has not finished.
+type inFlight struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	n    int
+}
+
+func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	f.n++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.n--
+		f.mu.Unlock()
+	}()
+	return f.next.RoundTrip(r)
+}
+
+func (f *inFlight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// TestCompleteUserInfoOverlap: Complete asks userinfo while it verifies the
+// ID token, yet a refused ID token is the error whatever userinfo answers
+// (down, or never), and Complete returns with no request left running; a
+// good ID token with userinfo down is ErrUnavailable, as before.
+func TestCompleteUserInfoOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults oidctest.Faults
+		want   []error
+		not    error
+	}{
+		{"ID token refused, userinfo down", oidctest.Faults{WrongNonce: true, Down: true}, []error{oidc.ErrIDToken}, oidc.ErrUnavailable},
+		{"ID token refused, userinfo never answers", oidctest.Faults{BadSignature: true, Delay: time.Hour}, []error{oidc.ErrIDToken}, oidc.ErrUnavailable},
+		{"ID token good, userinfo down", oidctest.Faults{Down: true}, []error{oidc.ErrUnavailable}, oidc.ErrIDToken},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := oidctest.StartTLS(t, oidctest.Config{Generic: true})
+			tr := &inFlight{next: fake.Client().Transport}
+			c := genericClient(t, fake, func(cfg *oidc.Config) { cfg.HTTPClient = &http.Client{Transport: tr} })
+			if _, err := genericLogin(t, fake, c); err != nil { // warm: discovery and JWKS
+				t.Fatal(err)
+			}
+			tc.faults.Endpoints = []string{fake.Path(oidctest.PathUserInfo)}
+			fake.SetFaults(tc.faults)
+			_, err := genericLogin(t, fake, c)
+			wantErr(t, err, tc.want...)
+			if errors.Is(err, tc.not) {
+				t.Errorf("error %q wraps %q", err, tc.not)
+			}
+			if n := tr.count(); n != 0 {
+				t.Errorf("%d requests still running after Complete returned", n)
+			}
 		})
 	}
 }

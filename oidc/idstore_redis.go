@@ -65,25 +65,13 @@ func NewRedisIDStore(client redis.UniversalClient, cfg RedisIDStoreConfig) (*Red
 // Claim implements IDStore with one SET … NX PX (then WAIT, with
 // WaitReplicas).
 func (s *RedisIDStore) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	key := s.prefix + id
-	ttl = max(ttl, time.Millisecond)
-	var set *redis.BoolCmd
-	var short, err error
-	if s.wait.On() {
-		short, err = s.wait.Pipelined(ctx, s.client, key, func(p redis.Pipeliner) { set = p.SetNX(ctx, key, 1, ttl) })
-	} else {
-		set = s.client.SetNX(ctx, key, 1, ttl)
-	}
-	if err == nil {
-		err = set.Err()
-	}
-	if err != nil {
+	fresh, short, err := redisx.SetOnce(ctx, s.client, s.wait, s.prefix+id, ttl)
+	switch {
+	case err != nil:
 		return false, s.unavailable(ctx, err)
-	}
-	if !set.Val() {
+	case !fresh:
 		return false, nil
-	}
-	if short != nil {
+	case short != nil:
 		_ = s.Release(ctx, id) // the provider's retry must not look like a replay
 		return false, fmt.Errorf("%w: %w", ErrUnavailable, short)
 	}

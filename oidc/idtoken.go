@@ -45,16 +45,16 @@ type IDToken struct {
 	// Raw is the compact token, for LogoutURL's id_token_hint.
 	Raw string
 
-	claims map[string]json.RawMessage
+	tok *jwtverify.Token // the verified token, whose claims Claims copies
 }
 
-// Claims returns a copy of every claim of the token as raw JSON.
+// Claims returns a copy of every claim of the token as raw JSON (none for an
+// IDToken not made by this package's verification).
 func (t *IDToken) Claims() map[string]json.RawMessage {
-	out := make(map[string]json.RawMessage, len(t.claims))
-	for k, v := range t.claims {
-		out[k] = append(json.RawMessage(nil), v...)
+	if t.tok == nil {
+		return map[string]json.RawMessage{}
 	}
-	return out
+	return t.tok.Claims()
 }
 
 // IDTokenCheck is what an ID token must match beyond signature, iss, aud, exp and
@@ -222,7 +222,7 @@ func newIDToken(tok *jwtverify.Token, ic *idClaims, raw string) *IDToken {
 	t := &IDToken{
 		Issuer: tok.Issuer(), Subject: tok.Subject(), Audience: tok.Audience(), AuthorizedParty: ic.AZP,
 		Expiry: tok.Expiry(), IssuedAt: tok.IssuedAt(), ACR: ic.ACR, AMR: ic.AMR,
-		SessionID: ic.SID, AccessTokenHash: ic.AtHash, Raw: raw, claims: tok.Claims(),
+		SessionID: ic.SID, AccessTokenHash: ic.AtHash, Raw: raw, tok: tok,
 	}
 	if ic.Nonce != nil {
 		t.Nonce = *ic.Nonce

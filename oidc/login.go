@@ -25,7 +25,12 @@ type Login struct {
 // and the RFC 9207 iss parameter (required when the provider advertises it),
 // surfaces a provider error as *ProviderError, compares the state (constant
 // time), exchanges the code, verifies the ID token against the flow's nonce and
-// acr, and fetches and checks userinfo.
+// acr, and fetches and checks userinfo. The userinfo request is sent while
+// the ID token is verified (to the provider's own userinfo_endpoint, with the
+// access token its token endpoint just gave), and its answer is read only
+// once the ID token passed: a refused ID token is the error, whatever
+// userinfo answers, and Complete returns with the request cancelled and
+// ended.
 func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, error) {
 	if err := c.checkOrigin(ctx, f, q); err != nil {
 		return nil, err
@@ -40,6 +45,19 @@ func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, er
 	if err != nil {
 		return nil, err
 	}
+	md, err := c.disc.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var userinfo <-chan fetched
+	if md.UserInfoEndpoint != "" {
+		uctx, cancel := context.WithCancel(ctx)
+		userinfo = c.fetchUserInfoAsync(uctx, tokens.AccessToken)
+		defer func() { // never leave the request running: cancelled (when refused) and waited for
+			cancel()
+			<-userinfo
+		}()
+	}
 	idt, err := c.VerifyIDToken(ctx, tokens.UnverifiedIDToken, IDTokenCheck{
 		Nonce: f.Nonce, AccessToken: tokens.AccessToken, AtHashOptional: !c.cfg.ProConnect, ACR: f.ACR, MaxAge: f.MaxAge,
 	})
@@ -47,22 +65,43 @@ func (c *Client) Complete(ctx context.Context, f Flow, q url.Values) (*Login, er
 		return nil, err
 	}
 	tokens.IDToken = idt
-	agent, err := c.loginAgent(ctx, tokens.AccessToken, idt)
+	agent, err := c.loginAgent(ctx, userinfo, idt)
 	if err != nil {
 		return nil, err
 	}
 	return &Login{Agent: agent, IDToken: idt, Tokens: tokens, ReturnTo: f.ReturnTo}, nil
 }
 
-// loginAgent fetches and checks userinfo, or, for a provider without a
-// userinfo_endpoint, reads the agent's claims from the verified ID token.
-func (c *Client) loginAgent(ctx context.Context, accessToken string, idt *IDToken) (*Agent, error) {
-	md, err := c.disc.Get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if md.UserInfoEndpoint != "" {
-		return c.UserInfo(ctx, accessToken, idt)
+// fetched is a userinfo answer, or why there is none.
+type fetched struct {
+	resp *response
+	err  error
+}
+
+// fetchUserInfoAsync asks userinfo while the caller verifies the ID token:
+// the access token goes to the provider's own userinfo endpoint, as it would
+// a moment later, and the answer is read only once the ID token is verified.
+// The channel yields one value, then is closed.
+func (c *Client) fetchUserInfoAsync(ctx context.Context, accessToken string) <-chan fetched {
+	ch := make(chan fetched, 1)
+	go func() {
+		defer close(ch)
+		resp, err := c.fetchUserInfo(ctx, accessToken)
+		ch <- fetched{resp, err}
+	}()
+	return ch
+}
+
+// loginAgent checks the userinfo answer asked by Complete (nil: the provider
+// has no userinfo_endpoint, and the agent's claims are read from the
+// verified ID token).
+func (c *Client) loginAgent(ctx context.Context, userinfo <-chan fetched, idt *IDToken) (*Agent, error) {
+	if userinfo != nil {
+		got := <-userinfo
+		if got.err != nil {
+			return nil, got.err
+		}
+		return c.checkUserInfo(ctx, got.resp, idt)
 	}
 	claims := idt.Claims()
 	agent, err := agentFrom(func(v any) error { return decodeRaw(claims, v) }, claims)

@@ -22,6 +22,16 @@ func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDTo
 	if idToken == nil || idToken.Subject == "" {
 		return nil, fmt.Errorf("%w: no verified ID token to match", ErrUserInfo)
 	}
+	resp, err := c.fetchUserInfo(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return c.checkUserInfo(ctx, resp, idToken)
+}
+
+// fetchUserInfo asks the provider's userinfo endpoint with the access token
+// and returns its 200 answer, unread.
+func (c *Client) fetchUserInfo(ctx context.Context, accessToken string) (*response, error) {
 	md, err := c.disc.Get(ctx)
 	if err != nil {
 		return nil, err
@@ -45,6 +55,12 @@ func (c *Client) UserInfo(ctx context.Context, accessToken string, idToken *IDTo
 	if resp.status != http.StatusOK {
 		return nil, fmt.Errorf("%w: userinfo answered HTTP %d", ErrUserInfo, resp.status)
 	}
+	return resp, nil
+}
+
+// checkUserInfo reads a userinfo answer and checks it against the verified
+// ID token of the same login.
+func (c *Client) checkUserInfo(ctx context.Context, resp *response, idToken *IDToken) (*Agent, error) {
 	agent, err := c.decodeUserInfo(ctx, resp)
 	if err != nil {
 		return nil, err

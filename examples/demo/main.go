@@ -1,6 +1,6 @@
 // Command demo is Sesame's demonstration web app: run it, open the URL it
 // prints, and see every package at work against in-process fakes (ProConnect,
-// BeSwarm, Google CSE) with nothing else installed.
+// a generic OpenID provider, BeSwarm, Google CSE) with nothing else installed.
 //
 //	go run ./examples/demo                          # listens on 127.0.0.1:8080; open http://localhost:8080
 //	go run ./examples/demo -addr 127.0.0.1:9000

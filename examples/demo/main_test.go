@@ -32,7 +32,7 @@ func TestDemo(t *testing.T) {
 	for path, want := range map[string]string{
 		"/": "Sesame : démonstration", "/proconnect": "S’identifier avec", "/api": "Appeler l’API",
 		"/beswarm": "Se connecter avec BeSwarm", "/kacls": "Chiffrer la clé", "/millegrilles": "Obtenir les jetons",
-		"/passkey": "Clés d’accès",
+		"/passkey": "Clés d’accès", "/generique": "Se connecter avec le fournisseur",
 	} {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -53,8 +53,8 @@ func TestDemo(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the demo did not stop")
 	}
-	if n := strings.Count(logs.String(), "msg=request"); n != 7 {
-		t.Errorf("%d request log lines for 7 requests:\n%s", n, logs.String())
+	if n := strings.Count(logs.String(), "msg=request"); n != 8 {
+		t.Errorf("%d request log lines for 8 requests:\n%s", n, logs.String())
 	}
 }
 

@@ -204,11 +204,11 @@ func (s *Server) agentFor(email string) int {
 	return 0
 }
 
-// pickerPage lists the agents as plain links: it works without JavaScript.
+// pickerHTML lists the agents as plain links: it works without JavaScript.
 const pickerHTML = `<!doctype html>
-<html lang="fr"><head><meta charset="utf-8"><title>ProConnect (factice)</title></head>
-<body><h1>ProConnect (factice) : choisissez un agent</h1><ul>
-{{range .}}<li><a id="agent-{{.Index}}" href="{{.Href}}">{{.Name}} ({{.Email}})</a></li>
+<html lang="fr"><head><meta charset="utf-8"><title>{{.Name}} (factice)</title></head>
+<body><h1>{{.Name}} (factice) : choisissez {{.Who}}</h1><ul>
+{{range .Items}}<li><a id="agent-{{.Index}}" href="{{.Href}}">{{.Name}} ({{.Email}})</a></li>
 {{end}}</ul></body></html>`
 
 // showPicker stores req and answers the page listing the agents.
@@ -229,8 +229,15 @@ func (s *Server) showPicker(w http.ResponseWriter, req *authRequest) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	data := struct {
+		Name, Who string
+		Items     []item
+	}{"ProConnect", "un agent", items}
+	if s.cfg.Generic {
+		data.Name, data.Who = "Fournisseur OpenID", "un utilisateur"
+	}
 	page := template.Must(template.New("pick").Parse(pickerHTML)) // a constant: cannot fail
-	_ = page.Execute(w, items)
+	_ = page.Execute(w, data)
 }
 
 // pick completes an interactive login with the chosen agent.

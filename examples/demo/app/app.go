@@ -1,10 +1,12 @@
 // Package app is Sesame's demo web app, importable so that the end-to-end
-// browser test runs it in-process. It starts the fakes (ProConnect, BeSwarm,
-// Google CSE) in-process and shows every package working: a ProConnect login
-// with the session record as stored, a Bearer API playground, a BeSwarm login
-// with its rights, a Google CSE key service with its audit records, and the
-// MilleGrilles certificate and hosting-token caches. Every page is plain
-// server-rendered HTML in French, with no external asset.
+// browser test runs it in-process. It starts the fakes (ProConnect, a generic
+// OpenID provider, BeSwarm, Google CSE) in-process and shows every package
+// working: a ProConnect login with the session record as stored, a login with
+// a generic provider that its back-channel logout ends, a Bearer API
+// playground, a BeSwarm login with its rights, a Google CSE key service with
+// its audit records, and the MilleGrilles certificate and hosting-token
+// caches. Every page is plain server-rendered HTML in French, with no
+// external asset.
 package app
 
 import (
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/sesame-go/sesame/oidc/oidctest"
 	"github.com/sesame-go/sesame/session"
 )
 
@@ -41,7 +44,10 @@ type App struct {
 	handler  http.Handler
 	sessions *session.Manager
 	store    session.AtomicStore
+	flowKey  []byte // seals the login flows of both OpenID providers
 	closers  []func()
+
+	genericFake *oidctest.Server // the generic provider, which sends logout tokens
 }
 
 // sessionCookie names the demo's session cookie.
@@ -52,7 +58,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	a := &App{cfg: cfg, mux: http.NewServeMux(), pages: parsePages()}
+	a := &App{cfg: cfg, mux: http.NewServeMux(), pages: parsePages(), flowKey: randomKey(32)}
 	a.store = session.NewMemoryStore(nil)
 	if cfg.Redis != nil {
 		a.store = session.NewRedisStore(a.redis(2))
@@ -62,7 +68,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, part := range []func(context.Context) error{a.home, a.proconnect, a.api, a.beswarm, a.kacls, a.millegrilles, a.passkeys} {
+	for _, part := range []func(context.Context) error{a.home, a.proconnect, a.generic, a.api, a.beswarm, a.kacls, a.millegrilles, a.passkeys} {
 		if err := part(ctx); err != nil {
 			a.Close()
 			return nil, err

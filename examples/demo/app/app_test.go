@@ -11,17 +11,12 @@ import (
 )
 
 // TestStateChangesRefuseCrossOrigin: every handler of the demo that changes
-// state (its forms, the passkey ceremonies, ProConnect's logout) runs for a
+// state (its forms, the passkey ceremonies, the OpenID logouts) runs for a
 // same-origin request of its media type, and refuses a cross-site or same-site
 // sibling one, form or text/plain, a same-origin text/plain body and a GET,
 // without setting a cookie.
 func TestStateChangesRefuseCrossOrigin(t *testing.T) {
-	const base = "http://localhost:8080"
-	a, err := New(context.Background(), Config{BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
+	a := newApp(t)
 	const form, text, js = "application/x-www-form-urlencoded", "text/plain", "application/json"
 	for _, h := range []struct {
 		path, ctype, body string
@@ -30,6 +25,8 @@ func TestStateChangesRefuseCrossOrigin(t *testing.T) {
 		{"/beswarm/connexion", form, "", http.StatusSeeOther},
 		{"/passkey-deconnexion", form, "", http.StatusSeeOther},
 		{"/auth/logout", form, "", http.StatusSeeOther},
+		{"/generique/deconnexion", form, "", http.StatusSeeOther},
+		{"/generique/deconnexion-fournisseur", form, "", http.StatusSeeOther},
 		{"/api/essai", form, "jeton=bon", http.StatusOK},
 		{"/kacls/essai", form, "op=wrap", http.StatusOK},
 		{"/millegrilles/hebergement", form, "", http.StatusOK},
@@ -67,4 +64,18 @@ func TestStateChangesRefuseCrossOrigin(t *testing.T) {
 			})
 		}
 	}
+}
+
+// base is the origin of the demo the handler tests serve without a listener.
+const base = "http://localhost:8080"
+
+// newApp returns the demo at base, in memory, closed when the test ends.
+func newApp(t *testing.T) *App {
+	t.Helper()
+	a, err := New(context.Background(), Config{BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	return a
 }

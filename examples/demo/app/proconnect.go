@@ -31,32 +31,9 @@ func (a *App) proconnect(context.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := oidc.NewHandlers(client, oidc.HandlerConfig{
-		FlowKey: randomKey(32), InsecureCookie: true, Logger: a.cfg.Logger,
-		OnLogin: func(_ http.ResponseWriter, r *http.Request, l *oidc.Login) error {
-			s := session.FromContext(r.Context())
-			if err := s.Renew(); err != nil { // a new session id at every login
-				return err
-			}
-			return errors.Join(s.Put(keyAgent, l.Agent), s.Put(keyIDToken, l.IDToken.Raw), s.Put(keyACR, l.IDToken.ACR))
-		},
-		LoggedIn: func(r *http.Request) bool {
-			ok, _ := session.FromContext(r.Context()).Has(keyAgent)
-			return ok
-		},
-		OnLogout: func(_ http.ResponseWriter, r *http.Request) string {
-			s := session.FromContext(r.Context())
-			hint, _ := s.GetString(keyIDToken)
-			_ = s.Destroy()
-			return hint
-		},
-		AfterLogout: func(w http.ResponseWriter, r *http.Request) {
-			http.Redirect(w, r, "/proconnect?deconnecte=1", http.StatusSeeOther)
-		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			a.fail(w, r, http.StatusBadRequest, err)
-		},
-	})
+	h, err := oidc.NewHandlers(client, a.loginHandlers("/proconnect", keyAgent, keyIDToken, func(s *session.Session, l *oidc.Login) error {
+		return s.Put(keyACR, l.IDToken.ACR)
+	}))
 	if err != nil {
 		return err
 	}
@@ -79,6 +56,39 @@ func (a *App) proconnectPage(w http.ResponseWriter, r *http.Request) {
 		data["Record"] = a.storedRecord(r)
 	}
 	a.render(w, r, http.StatusOK, "proconnect", "ProConnect", data)
+}
+
+// loginHandlers is the HandlerConfig of a demo login whose page is page: a
+// login renews the session and stores the agent under agentKey, the raw ID
+// token under idTokenKey and what put adds; a logout destroys the session,
+// then returns to page?deconnecte=1.
+func (a *App) loginHandlers(page, agentKey, idTokenKey string, put func(*session.Session, *oidc.Login) error) oidc.HandlerConfig {
+	return oidc.HandlerConfig{
+		FlowKey: a.flowKey, InsecureCookie: true, Logger: a.cfg.Logger,
+		OnLogin: func(_ http.ResponseWriter, r *http.Request, l *oidc.Login) error {
+			s := session.FromContext(r.Context())
+			if err := s.Renew(); err != nil { // a new session id at every login
+				return err
+			}
+			return errors.Join(s.Put(agentKey, l.Agent), s.Put(idTokenKey, l.IDToken.Raw), put(s, l))
+		},
+		LoggedIn: func(r *http.Request) bool {
+			ok, _ := session.FromContext(r.Context()).Has(agentKey)
+			return ok
+		},
+		OnLogout: func(_ http.ResponseWriter, r *http.Request) string {
+			s := session.FromContext(r.Context())
+			hint, _ := s.GetString(idTokenKey)
+			_ = s.Destroy()
+			return hint
+		},
+		AfterLogout: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, page+"?deconnecte=1", http.StatusSeeOther)
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			a.fail(w, r, http.StatusBadRequest, err)
+		},
+	}
 }
 
 // storedRecord returns the session record exactly as the store holds it.

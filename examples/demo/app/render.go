@@ -24,6 +24,7 @@ func nav() []navItem {
 	return []navItem{
 		{"/", "Accueil"},
 		{"/proconnect", "ProConnect"},
+		{"/generique", "Fournisseur générique"},
 		{"/passkey", "Clés d’accès"},
 		{"/api", "API Bearer"},
 		{"/beswarm", "BeSwarm"},
