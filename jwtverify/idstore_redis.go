@@ -39,37 +39,29 @@ type RedisIDStoreConfig struct {
 // the jti), so a single node, Sentinel and Cluster all work and two instances
 // racing on one proof cannot both win. A Redis error is ErrUnavailable
 // (503): a proof is never accepted unchecked.
-type RedisIDStore struct {
-	client redis.UniversalClient
-	prefix string
-	reload *redisx.Reloader
-	wait   redisx.Wait
-}
+type RedisIDStore struct{ once *redisx.OnceStore }
 
 // NewRedisIDStore returns a store on client; a nil client, or a negative or
 // too long wait, is ErrConfig.
 //
 //	ids, err := jwtverify.NewRedisIDStore(rdb, jwtverify.RedisIDStoreConfig{Prefix: "orders-api.dpop."})
 func NewRedisIDStore(client redis.UniversalClient, cfg RedisIDStoreConfig) (*RedisIDStore, error) {
-	if client == nil {
-		return nil, fmt.Errorf("%w: nil Redis client", ErrConfig)
-	}
-	wait, err := redisx.NewWait(client, cfg.WaitReplicas, cfg.WaitTimeout)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultIDPrefix
 	}
-	return &RedisIDStore{client: client, prefix: cfg.Prefix, reload: redisx.NewReloader(client, cfg.Logger), wait: wait}, nil
+	once, err := redisx.NewOnceStore(client, cfg.Prefix, cfg.WaitReplicas, cfg.WaitTimeout, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return &RedisIDStore{once: once}, nil
 }
 
 // Claim records id for ttl (at least a millisecond) with SET NX PX, then
 // WAIT with WaitReplicas.
 func (s *RedisIDStore) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	fresh, short, err := redisx.SetOnce(ctx, s.client, s.wait, s.prefix+id, ttl)
+	fresh, short, err := s.once.Claim(ctx, id, ttl)
 	if err != nil {
-		return false, fmt.Errorf("%w: DPoP proof ids: %w", ErrUnavailable, s.reload.Check(ctx, err))
+		return false, fmt.Errorf("%w: DPoP proof ids: %w", ErrUnavailable, err)
 	}
 	if fresh && short != nil {
 		return false, fmt.Errorf("%w: DPoP proof ids: %w", ErrUnavailable, short)

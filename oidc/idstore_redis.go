@@ -18,12 +18,7 @@ const DefaultIDPrefix = "sesame.oidc.jti."
 // claim is one SET prefix+id 1 NX PX ttl, a single-key command, so a single
 // node, Sentinel and Cluster all work. It lives in package oidc beside the
 // handler that needs it; the session package's Redis types are the session's.
-type RedisIDStore struct {
-	client redis.UniversalClient
-	prefix string
-	reload *redisx.Reloader
-	wait   redisx.Wait
-}
+type RedisIDStore struct{ once *redisx.OnceStore }
 
 // RedisIDStoreConfig tunes a RedisIDStore. The zero value is the default:
 // keys under DefaultIDPrefix, a claim acknowledged once the master applied
@@ -49,26 +44,23 @@ type RedisIDStoreConfig struct {
 // NewRedisIDStore returns a RedisIDStore on client; a nil client, or a
 // negative or too long wait, is ErrConfig.
 func NewRedisIDStore(client redis.UniversalClient, cfg RedisIDStoreConfig) (*RedisIDStore, error) {
-	if client == nil {
-		return nil, fmt.Errorf("%w: nil Redis client", ErrConfig)
-	}
-	wait, err := redisx.NewWait(client, cfg.WaitReplicas, cfg.WaitTimeout)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultIDPrefix
 	}
-	return &RedisIDStore{client: client, prefix: cfg.Prefix, reload: redisx.NewReloader(client, cfg.Logger), wait: wait}, nil
+	once, err := redisx.NewOnceStore(client, cfg.Prefix, cfg.WaitReplicas, cfg.WaitTimeout, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return &RedisIDStore{once: once}, nil
 }
 
 // Claim implements IDStore with one SET … NX PX (then WAIT, with
 // WaitReplicas).
 func (s *RedisIDStore) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
-	fresh, short, err := redisx.SetOnce(ctx, s.client, s.wait, s.prefix+id, ttl)
+	fresh, short, err := s.once.Claim(ctx, id, ttl)
 	switch {
 	case err != nil:
-		return false, s.unavailable(ctx, err)
+		return false, unavailableIDs(err)
 	case !fresh:
 		return false, nil
 	case short != nil:
@@ -80,14 +72,13 @@ func (s *RedisIDStore) Claim(ctx context.Context, id string, ttl time.Duration) 
 
 // Release implements IDStore with one DEL.
 func (s *RedisIDStore) Release(ctx context.Context, id string) error {
-	if err := s.client.Del(ctx, s.prefix+id).Err(); err != nil {
-		return s.unavailable(ctx, err)
+	if err := s.once.Release(ctx, id); err != nil {
+		return unavailableIDs(err)
 	}
 	return nil
 }
 
-// unavailable wraps a command's error in ErrUnavailable, once the Reloader
-// saw it.
-func (s *RedisIDStore) unavailable(ctx context.Context, err error) error {
-	return fmt.Errorf("%w: jti store: %w", ErrUnavailable, s.reload.Check(ctx, err))
+// unavailableIDs wraps a command's error in ErrUnavailable.
+func unavailableIDs(err error) error {
+	return fmt.Errorf("%w: jti store: %w", ErrUnavailable, err)
 }
