@@ -124,6 +124,32 @@ var (
 	ErrNoRefreshToken = errors.New("oidc: no refresh token")
 )
 
+// TokenError is the OAuth error a token endpoint answered (RFC 6749 §5.2),
+// so that an app can tell a refresh token the provider no longer honours
+// (invalid_grant: log the user in again) from a misconfigured client
+// (invalid_client) or an outage (ErrUnavailable, not a TokenError). It
+// wraps ErrTokenEndpoint:
+//
+//	var te *oidc.TokenError
+//	if errors.As(err, &te) && te.Code == "invalid_grant" { … log in again … }
+type TokenError struct {
+	// Status is the HTTP status of the answer (400 or 401 as a rule).
+	Status int
+	// Code is the error member, such as "invalid_grant", clipped to 64 bytes.
+	Code string
+	// Description is the error_description member, if any, clipped to 256
+	// bytes.
+	Description string
+}
+
+// Error returns the status, code and description.
+func (e *TokenError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d, error %q: %s", ErrTokenEndpoint, e.Status, e.Code, e.Description)
+}
+
+// Is reports whether target is ErrTokenEndpoint.
+func (e *TokenError) Is(target error) bool { return target == ErrTokenEndpoint }
+
 // ProviderError is an error ProConnect returned on the redirect back to the
 // client (RFC 6749 section 4.1.2.1). It wraps ErrProvider, and ErrLoginRequired
 // when the code is login_required, consent_required or interaction_required.

@@ -126,7 +126,7 @@ func parseTokenResponse(status int, body []byte, now time.Time) (*Tokens, error)
 		return nil, fmt.Errorf("%w: HTTP %d, malformed body: %w", ErrTokenEndpoint, status, err)
 	}
 	if status != http.StatusOK || tr.Error != "" {
-		return nil, fmt.Errorf("%w: HTTP %d, error %q: %s", ErrTokenEndpoint, status, clip(tr.Error, 64), clip(tr.ErrorDescription, 256))
+		return nil, &TokenError{Status: status, Code: clip(tr.Error, 64), Description: clip(tr.ErrorDescription, 256)}
 	}
 	if tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "Bearer") {
 		return nil, fmt.Errorf("%w: no access_token or token_type %q is not Bearer", ErrTokenEndpoint, clip(tr.TokenType, 64))

@@ -282,8 +282,9 @@ func TestRefreshRotation(t *testing.T) {
 	if t1.IDToken == nil || t1.IDToken == l.IDToken || t1.IDToken.Subject != l.IDToken.Subject {
 		t.Fatalf("refreshed ID token %+v", t1.IDToken)
 	}
-	if _, err := c.Refresh(ctx, old, l.IDToken); !errors.Is(err, oidc.ErrTokenEndpoint) {
-		t.Fatalf("old refresh token: %v, want ErrTokenEndpoint", err)
+	var te *oidc.TokenError
+	if _, err := c.Refresh(ctx, old, l.IDToken); !errors.Is(err, oidc.ErrTokenEndpoint) || !errors.As(err, &te) || te.Code != "invalid_grant" || te.Status != http.StatusBadRequest {
+		t.Fatalf("old refresh token: %v, want a TokenError invalid_grant (HTTP 400)", err)
 	}
 	// A TokenSource refreshes an expired access token and keeps the new refresh token.
 	expired := *t1

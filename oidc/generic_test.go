@@ -200,8 +200,9 @@ func TestClientAuthMethods(t *testing.T) {
 				}
 			})
 			_, err := genericLogin(t, fake, c)
-			if !errors.Is(err, oidc.ErrTokenEndpoint) || !strings.Contains(err.Error(), "invalid_client") {
-				t.Fatalf("login: %v, want ErrTokenEndpoint invalid_client", err)
+			var te *oidc.TokenError
+			if !errors.Is(err, oidc.ErrTokenEndpoint) || !errors.As(err, &te) || te.Code != "invalid_client" {
+				t.Fatalf("login: %v, want a TokenError invalid_client", err)
 			}
 		})
 	}
