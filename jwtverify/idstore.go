@@ -3,7 +3,6 @@ package jwtverify
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"time"
 
@@ -64,14 +63,9 @@ func NewMemoryIDStore(max int, now func() time.Time) *MemoryIDStore {
 
 // Claim records id for ttl (rounded up to the second).
 func (s *MemoryIDStore) Claim(_ context.Context, id string, ttl time.Duration) (bool, error) {
-	now := s.now()
-	sum := sha256.Sum256([]byte(id))
-	err := s.set.Mark(replay.Key(sum[:16]), now.Add(ttl+time.Second-1).Unix(), now.Unix())
-	switch {
-	case errors.Is(err, replay.ErrUsed):
-		return false, nil
-	case err != nil:
+	fresh, err := s.set.Claim(id, ttl, s.now())
+	if err != nil {
 		return false, fmt.Errorf("%w: DPoP proof ids in memory: %w", ErrUnavailable, err)
 	}
-	return true, nil
+	return fresh, nil
 }

@@ -2,8 +2,6 @@ package oidc
 
 import (
 	"context"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,26 +42,15 @@ func newMemoryIDs(max int, now func() time.Time) *memoryIDs {
 // Claim implements IDStore: ErrBusy when the memory is full (ids are never
 // forgotten before they expire).
 func (m *memoryIDs) Claim(_ context.Context, id string, ttl time.Duration) (bool, error) {
-	now := m.now()
-	err := m.set.Mark(memoryKey(id), now.Add(ttl).Unix()+1, now.Unix())
-	switch {
-	case errors.Is(err, replay.ErrUsed):
-		return false, nil
-	case err != nil:
+	fresh, err := m.set.Claim(id, ttl, m.now())
+	if err != nil {
 		return false, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
-	return true, nil
+	return fresh, nil
 }
 
 // Release implements IDStore.
 func (m *memoryIDs) Release(_ context.Context, id string) error {
-	m.set.Forget(memoryKey(id))
+	m.set.Release(id)
 	return nil
-}
-
-func memoryKey(id string) replay.Key {
-	sum := sha256.Sum256([]byte(id))
-	var k replay.Key
-	copy(k[:], sum[:])
-	return k
 }
