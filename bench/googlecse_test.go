@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/sesame-go/sesame/jwtverify"
 	"github.com/sesame-go/sesame/jwtverify/googlecse"
@@ -18,8 +19,14 @@ func (a *countAuditor) Audit(context.Context, *googlecse.AuditRecord) { a.n++ }
 // (remote IdP), an authorization token (Google's Drive issuer), the pair rules,
 // and the three audit records. impl=single is one plain RS256 verification of
 // the same authentication token with jwtverify, the unit of the ratio: a pair
-// is two signatures, so a fresh pair should cost about 2x it. Fresh tokens
-// cycle through more pairs than the verified-signature caches hold; repeat
+// is two signatures, so a fresh pair should cost about 2x it.
+//
+// Fresh rows never show a verifier a token twice: the verified-signature
+// caches admit a token on its second sighting, so after each pass over the n
+// pairs the verifiers are replaced, timer stopped, as a KACLS whose every
+// pair is new keeps them cold. impl=single-cached is one verification with
+// jwtverify's default cache, missed by every fresh token as the pair's two
+// verifiers miss theirs: the cache's bookkeeping, not pair work. repeat
 // verifies one pair again and again.
 func BenchmarkGoogleCSEPair(b *testing.B) {
 	fake, err := googlecsetest.New(googlecsetest.Config{})
@@ -31,19 +38,22 @@ func BenchmarkGoogleCSEPair(b *testing.B) {
 	tenants, _ := googlecse.NewTenantMap(googlecse.Tenant{ID: tenant, KACLSURL: kacls,
 		IdPs: []googlecse.IdP{{CSEConfigurationURL: fake.CSEConfigurationURL()}}})
 	audit := &countAuditor{}
-	v, err := googlecse.New(googlecse.Config{Tenants: tenants, Auditor: audit, HTTPClient: fake.Client(), GoogleKeysURL: fake.GoogleKeysURL()})
-	if err != nil {
-		b.Fatal(err)
+	newVerifier := func() *googlecse.Verifier {
+		v, err := googlecse.New(googlecse.Config{Tenants: tenants, Auditor: audit, HTTPClient: fake.Client(), GoogleKeysURL: fake.GoogleKeysURL()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return v
 	}
-	const n = 1500 // > the 1,024-entry signature caches: every fresh token misses
-	authns, authzs := make([]string, n), make([]string, n)
-	for i := range n {
+	const n = 1024 // pairs per pass; one more warms each new verifier
+	authns, authzs := make([]string, n+1), make([]string, n+1)
+	for i := range n + 1 {
 		authns[i] = fake.MintAuthentication("alice@example.com", map[string]any{"jti": itoa(i)})
 		authzs[i], _ = fake.MintAuthorization(googlecse.IssuerDrive, map[string]any{"email": "alice@example.com", "role": "reader",
 			"kacls_url": kacls, "resource_name": "//googleapis.com/drive/files/1", "jti": itoa(i)})
 	}
 	ctx := context.Background()
-	pair := func(i int) {
+	pair := func(v *googlecse.Verifier, i int) {
 		a, err := v.VerifyAuthentication(ctx, tenant, authns[i], googlecse.UserAuthentication, googlecse.OpUnwrap)
 		if err != nil {
 			b.Fatal(err)
@@ -56,47 +66,92 @@ func BenchmarkGoogleCSEPair(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	pair(0) // warm: configurations and keys fetched
+	keys, err := jwtverify.NewRemoteJWKS(fake.URL+googlecsetest.PathIdPJWKS, jwtverify.RemoteKeysConfig{HTTPClient: fake.Client()})
+	if err != nil {
+		b.Fatal(err)
+	}
 	// single: no signature cache, the plain verification; single-cached:
-	// jwtverify's default cache, missed by every fresh token as the pair's
-	// two verifiers miss theirs (the cache's bookkeeping, not pair work).
+	// jwtverify's default cache.
 	for _, c := range []struct {
 		impl  string
 		cache int
 	}{{"single", -1}, {"single-cached", 0}} {
 		b.Run("impl="+c.impl, func(b *testing.B) {
-			keys, err := jwtverify.NewRemoteJWKS(fake.URL+googlecsetest.PathIdPJWKS, jwtverify.RemoteKeysConfig{HTTPClient: fake.Client()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			jv, _ := jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}, CacheSize: c.cache})
-			if _, err := jv.Verify(ctx, authns[0]); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := jv.Verify(ctx, authns[i%n]); err != nil {
+			var jv *jwtverify.Verifier
+			freshLoop(b, n, func() {
+				jv, _ = jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}, CacheSize: c.cache})
+				if _, err := jv.Verify(ctx, authns[n]); err != nil { // the key index built
 					b.Fatal(err)
 				}
-				i++
-			}
+			}, func(i int) {
+				if _, err := jv.Verify(ctx, authns[i]); err != nil {
+					b.Fatal(err)
+				}
+			})
 		})
 	}
 	b.Run("impl=pair-fresh", func(b *testing.B) {
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			pair(i % n)
-			i++
-		}
+		var v *googlecse.Verifier
+		freshLoop(b, n, func() {
+			v = newVerifier()
+			pair(v, n) // configurations and keys fetched
+		}, func(i int) { pair(v, i) })
+	})
+	// ratio times a fresh pair and a fresh single verification in turn, each
+	// iteration, and reports pair/single: on a shared machine a load that
+	// comes and goes then weighs on both alike, where separate rows drift
+	// apart. The single verifies another pair's authentication token, so
+	// neither warms the other's memory.
+	b.Run("impl=ratio", func(b *testing.B) {
+		var v *googlecse.Verifier
+		var jv *jwtverify.Verifier
+		var single, pairs time.Duration
+		freshLoop(b, n, func() {
+			v = newVerifier()
+			pair(v, n)
+			jv, _ = jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}, CacheSize: -1})
+			if _, err := jv.Verify(ctx, authns[n]); err != nil {
+				b.Fatal(err)
+			}
+		}, func(i int) {
+			t0 := time.Now()
+			if _, err := jv.Verify(ctx, authns[(i+n/2)%n]); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			pair(v, i)
+			single, pairs = single+t1.Sub(t0), pairs+time.Since(t1)
+		})
+		b.ReportMetric(float64(pairs)/float64(single), "pair/single")
 	})
 	b.Run("impl=pair-repeat", func(b *testing.B) {
+		v := newVerifier()
+		pair(v, 0)
 		b.ReportAllocs()
 		for b.Loop() {
-			pair(0)
+			pair(v, 0)
 		}
 	})
+}
+
+// freshLoop runs op(0), op(1), … op(n-1), then again, calling reset with the
+// timer stopped before each pass: reset replaces the verifiers, so no
+// verifier sees a token twice.
+func freshLoop(b *testing.B, n int, reset func(), op func(i int)) {
+	b.Helper()
+	reset()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i == n {
+			b.StopTimer()
+			reset()
+			b.StartTimer()
+			i = 0
+		}
+		op(i)
+		i++
+	}
 }
 
 func itoa(i int) string {

@@ -18,25 +18,44 @@ import (
 // stored hash, so it does not read the old token's bytes again: with fresh
 // tokens cycling through a full cache, hashing the evicted (cold) token was
 // a measurable part of a verification.
+//
+// A token is admitted on its second verification, not its first: a
+// doorkeeper (a direct-mapped table of the hashes of tokens verified once)
+// remembers the first. Most tokens of some flows are seen once (a KACLS's
+// token pairs, a client's one-shot calls); caching them cost every fresh
+// verification an insert, an eviction and a retained token for nothing, and
+// a stream of fresh tokens pushed the repeat ones out. A token used again
+// pays one more full verification, then hits. The doorkeeper holds hashes
+// only and decides admission, never a verdict.
 type sigCache struct {
 	mu    sync.Mutex
 	max   int
 	seed  maphash.Seed
 	ll    *list.List // front = most recently used
 	items map[uint64]*list.Element
+	seen  []uint64 // doorkeeper: hash|1 of a token verified once, at hash&mask
+	mask  uint64
 }
 
 type cacheEntry struct {
 	raw  string
-	hash uint64 // maphash of raw under the cache's seed, set by add
+	hash uint64 // maphash of raw under the cache's seed
 	tok  *Token
 	key  *preparedKey
 	alg  algorithm
 }
 
 func newSigCache(max int) *sigCache {
-	return &sigCache{max: max, seed: maphash.MakeSeed(), ll: list.New(), items: make(map[uint64]*list.Element, max)}
+	n := 1
+	for n < max {
+		n <<= 1
+	}
+	return &sigCache{max: max, seed: maphash.MakeSeed(), ll: list.New(), items: make(map[uint64]*list.Element, max),
+		seen: make([]uint64, n), mask: uint64(n - 1)}
 }
+
+// hash is raw's index under the cache's seed.
+func (c *sigCache) hash(raw string) uint64 { return maphash.String(c.seed, raw) }
 
 // lookup returns raw's element, if cached; c.mu is held.
 func (c *sigCache) lookup(raw string, h uint64) (*list.Element, bool) {
@@ -47,8 +66,8 @@ func (c *sigCache) lookup(raw string, h uint64) (*list.Element, bool) {
 	return el, true
 }
 
-func (c *sigCache) get(raw string) (*cacheEntry, bool) {
-	h := maphash.String(c.seed, raw)
+// get returns the entry of raw, whose hash is h.
+func (c *sigCache) get(raw string, h uint64) (*cacheEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.lookup(raw, h)
@@ -59,16 +78,22 @@ func (c *sigCache) get(raw string) (*cacheEntry, bool) {
 	return el.Value.(*cacheEntry), true
 }
 
-func (c *sigCache) add(e *cacheEntry) {
-	e.hash = maphash.String(c.seed, e.raw)
+// add offers a freshly verified token, whose hash is h: it is cached if the
+// doorkeeper saw it before, else the doorkeeper remembers it.
+func (c *sigCache) add(h uint64, tok *Token, key *preparedKey, a algorithm) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.items[e.hash]; ok { // the same token, or a colliding one: the newest wins
+	if slot := &c.seen[h&c.mask]; *slot != h|1 {
+		*slot = h | 1 // |1: an empty slot (0) never matches
+		return
+	}
+	e := &cacheEntry{raw: tok.raw, hash: h, tok: tok, key: key, alg: a}
+	if el, ok := c.items[h]; ok { // the same token, or a colliding one: the newest wins
 		el.Value = e
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.items[e.hash] = c.ll.PushFront(e)
+	c.items[h] = c.ll.PushFront(e)
 	for c.ll.Len() > c.max {
 		old := c.ll.Back()
 		c.ll.Remove(old)
@@ -76,8 +101,8 @@ func (c *sigCache) add(e *cacheEntry) {
 	}
 }
 
-func (c *sigCache) remove(raw string) {
-	h := maphash.String(c.seed, raw)
+// remove drops raw, whose hash is h.
+func (c *sigCache) remove(raw string, h uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.lookup(raw, h); ok {

@@ -30,17 +30,9 @@ func TestCacheRepeatToken(t *testing.T) {
 	f := newFixture(t, jwtverify.Config{})
 	ctx := context.Background()
 	tok := f.iss.Mint(claims())
-	first, err := f.v.Verify(ctx, tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := f.v.Verify(ctx, tok)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first != second {
-		t.Fatal("a repeat token was verified again instead of answered from the cache")
-	}
+	// Seen once, a token is not cached; seen twice, it is (cached fails
+	// otherwise).
+	cached(t, f.v, tok)
 	// Claims are re-checked on every hit.
 	f.clock.Add(2 * time.Hour)
 	if _, err := f.v.Verify(ctx, tok); !errors.Is(err, jwtverify.ErrExpired) {
@@ -53,9 +45,7 @@ func TestCacheDiesWithKey(t *testing.T) {
 	src, v := swappableVerifier(iss)
 	ctx := context.Background()
 	tok := iss.Mint(claims())
-	if _, err := v.Verify(ctx, tok); err != nil {
-		t.Fatal(err)
-	}
+	cached(t, v, tok)
 	without := iss.PublicJWKS()
 	k, _ := without.LookupKeyID(jwttest.KidRSA)
 	_ = without.RemoveKey(k)
@@ -69,20 +59,33 @@ func TestCacheBoundedAndOptional(t *testing.T) {
 	f := newFixture(t, jwtverify.Config{CacheSize: 2})
 	ctx := context.Background()
 	toks := []string{f.iss.Mint(claims()), f.iss.Mint(claims()), f.iss.Mint(claims())}
-	first, _ := f.v.Verify(ctx, toks[0])
-	_, _ = f.v.Verify(ctx, toks[1])
-	_, _ = f.v.Verify(ctx, toks[2]) // evicts toks[0]
-	again, err := f.v.Verify(ctx, toks[0])
-	if err != nil {
-		t.Fatal(err)
+	first := cached(t, f.v, toks[0])
+	cached(t, f.v, toks[1])
+	// Tokens seen once never take a place: toks[0] stays.
+	for range 10 {
+		if _, err := f.v.Verify(ctx, f.iss.Mint(claims())); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if again == first {
+	if again, err := f.v.Verify(ctx, toks[0]); err != nil || again != first {
+		t.Fatalf("a stream of tokens seen once evicted a cached one: %v", err)
+	}
+	cached(t, f.v, toks[2]) // evicts toks[1], the least recently used
+	if again, err := f.v.Verify(ctx, toks[0]); err != nil || again != first {
+		t.Fatalf("the most recently used entry was evicted: %v", err)
+	}
+	a, _ := f.v.Verify(ctx, toks[1])
+	b, _ := f.v.Verify(ctx, toks[1])
+	if a == nil || a == b {
 		t.Fatal("the least recently used entry was not evicted")
 	}
 
 	off := newFixture(t, jwtverify.Config{CacheSize: -1})
-	a, _ := off.v.Verify(ctx, toks[1])
-	b, _ := off.v.Verify(ctx, toks[1])
+	for range 2 {
+		_, _ = off.v.Verify(ctx, toks[1])
+	}
+	a, _ = off.v.Verify(ctx, toks[1])
+	b, _ = off.v.Verify(ctx, toks[1])
 	if a == nil || a == b {
 		t.Fatal("CacheSize -1 still caches")
 	}
@@ -212,10 +215,7 @@ func TestCacheSurvivesUnchangedRefresh(t *testing.T) {
 	src, v := swappableVerifier(iss)
 	ctx := context.Background()
 	tok := iss.Mint(claims())
-	first, err := v.Verify(ctx, tok)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := cached(t, v, tok)
 	src.put(iss.PublicJWKS()) // a fresh copy of the same keys
 	again, err := v.Verify(ctx, tok)
 	if err != nil {

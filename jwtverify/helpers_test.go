@@ -114,3 +114,22 @@ func (f sourceFunc) Keys(ctx context.Context) (jwk.Set, error) { return f(ctx) }
 type jwkSet = jwk.Set
 
 func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
+
+// cached verifies tok until v's verified-signature cache holds it (a token
+// is admitted on its second verification), fails unless a third
+// verification is answered from the cache, and returns that cached Token.
+func cached(t testing.TB, v *jwtverify.Verifier, tok string) *jwtverify.Token {
+	t.Helper()
+	ctx := context.Background()
+	var got [3]*jwtverify.Token
+	for i := range got {
+		var err error
+		if got[i], err = v.Verify(ctx, tok); err != nil {
+			t.Fatalf("verification %d: %v", i+1, err)
+		}
+	}
+	if got[0] == got[1] || got[1] != got[2] {
+		t.Fatalf("a token seen once was cached, or one seen twice was not: %p %p %p", got[0], got[1], got[2])
+	}
+	return got[2]
+}

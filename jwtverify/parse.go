@@ -22,20 +22,31 @@ type compact struct {
 	cached               *parsedHeader
 }
 
+// cut splits a compact JWS into its three segments, as received, refusing
+// anything else: another number of dots, an empty header or payload, a line
+// break (which base64 would skip).
+func cut(raw []byte) (h, p, s []byte, err error) {
+	h, rest, ok := bytes.Cut(raw, []byte{'.'})
+	p, s, ok2 := bytes.Cut(rest, []byte{'.'})
+	if !ok || !ok2 || bytes.IndexByte(s, '.') >= 0 {
+		return nil, nil, nil, fmt.Errorf("%w: want 3 dot-separated segments", ErrMalformed)
+	}
+	if len(h) == 0 || len(p) == 0 {
+		return nil, nil, nil, fmt.Errorf("%w: empty segment", ErrMalformed)
+	}
+	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 { // base64 would skip them
+		return nil, nil, nil, fmt.Errorf("%w: line break in token", ErrMalformed)
+	}
+	return h, p, s, nil
+}
+
 // splitCompact decodes the segments of a compact JWS into one buffer. A header
 // segment found in hc is not decoded again: c.cached holds its parsed form.
 func splitCompact(raw []byte, hc *headerCache) (compact, error) {
 	var c compact
-	h, rest, ok := bytes.Cut(raw, []byte{'.'})
-	p, s, ok2 := bytes.Cut(rest, []byte{'.'})
-	if !ok || !ok2 || bytes.IndexByte(s, '.') >= 0 {
-		return c, fmt.Errorf("%w: want 3 dot-separated segments", ErrMalformed)
-	}
-	if len(h) == 0 || len(p) == 0 {
-		return c, fmt.Errorf("%w: empty segment", ErrMalformed)
-	}
-	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 { // base64 would skip them
-		return c, fmt.Errorf("%w: line break in token", ErrMalformed)
+	h, p, s, err := cut(raw)
+	if err != nil {
+		return c, err
 	}
 	c.headerSeg, c.signingInput = h, raw[:len(h)+1+len(p)]
 	if hc != nil {
@@ -46,7 +57,6 @@ func splitCompact(raw []byte, hc *headerCache) (compact, error) {
 		hlen = b64.DecodedLen(len(h))
 	}
 	buf := make([]byte, hlen+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
-	var err error
 	if c.cached == nil {
 		if c.header, buf, err = decodeSeg(buf, h, "header"); err != nil {
 			return c, err
@@ -57,10 +67,8 @@ func splitCompact(raw []byte, hc *headerCache) (compact, error) {
 	}
 	// An empty signature decodes to nothing and fails verification, after the
 	// header's alg has been judged (so "alg":"none" reports ErrAlgorithm).
-	if c.sig, _, err = decodeSeg(buf, s, "signature"); err != nil {
-		return c, err
-	}
-	return c, nil
+	c.sig, _, err = decodeSeg(buf, s, "signature")
+	return c, err
 }
 
 func decodeSeg(buf, seg []byte, name string) (out, rest []byte, err error) {

@@ -73,9 +73,7 @@ func TestCacheReuseNeverOutlivesItsKey(t *testing.T) {
 			src, v := swappableVerifier(iss)
 			ctx := context.Background()
 			tok := iss.Mint(claims())
-			if _, err := v.Verify(ctx, tok); err != nil {
-				t.Fatal(err)
-			}
+			cached(t, v, tok)
 			src.put(tt.set(t))
 			if _, err := v.Verify(ctx, tok); !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)

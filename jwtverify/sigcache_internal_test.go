@@ -2,9 +2,17 @@ package jwtverify
 
 import (
 	"fmt"
-	"hash/maphash"
 	"testing"
 )
+
+// offer offers raw to c twice, as two verifications of it would: the first
+// only passes the doorkeeper, the second is cached.
+func offer(t *testing.T, c *sigCache, raw string) {
+	t.Helper()
+	h := c.hash(raw)
+	c.add(h, &Token{raw: raw}, nil, algorithm{})
+	c.add(h, &Token{raw: raw}, nil, algorithm{})
+}
 
 // A token whose hash collides with a cached one's is a miss: the entry's
 // token is compared in full. (A real collision cannot be aimed at without
@@ -12,34 +20,60 @@ import (
 // token's hash.)
 func TestSigCacheCollisionIsAMiss(t *testing.T) {
 	c := newSigCache(4)
-	c.add(&cacheEntry{raw: "token-a"})
-	h := maphash.String(c.seed, "token-a")
-	if _, ok := c.lookup("token-b", h); ok {
+	offer(t, c, "token-a")
+	h := c.hash("token-a")
+	if _, ok := c.get("token-b", h); ok {
 		t.Fatal("a colliding token got another token's entry")
 	}
-	if e, ok := c.get("token-a"); !ok || e.raw != "token-a" {
+	if e, ok := c.get("token-a", h); !ok || e.raw != "token-a" {
 		t.Fatal("the cached token was not found")
 	}
-	c.remove("token-b") // same hash slot only in a collision; never another token's entry
-	if _, ok := c.get("token-a"); !ok {
+	c.remove("token-b", h) // same hash slot only in a collision; never another token's entry
+	if _, ok := c.get("token-a", h); !ok {
 		t.Fatal("removing another token dropped the entry")
 	}
 }
 
-// Eviction drops the least recently used entries, by their stored hash.
+// A token is admitted on its second verification: the first only leaves
+// its hash with the doorkeeper, which never answers a lookup.
+func TestSigCacheAdmitsOnSecondSighting(t *testing.T) {
+	c := newSigCache(4)
+	h := c.hash("token-a")
+	c.add(h, &Token{raw: "token-a"}, nil, algorithm{})
+	if _, ok := c.get("token-a", h); ok || len(c.items) != 0 {
+		t.Fatal("a token seen once was cached")
+	}
+	c.add(h, &Token{raw: "token-a"}, nil, algorithm{})
+	if _, ok := c.get("token-a", h); !ok {
+		t.Fatal("a token seen twice was not cached")
+	}
+	// Another token in the same doorkeeper slot takes it over: admission is
+	// only ever delayed by a clash, never granted to the wrong token's
+	// entry (the cache still compares whole tokens).
+	if c.seen[h&c.mask] != h|1 {
+		t.Fatalf("doorkeeper slot = %x, want %x", c.seen[h&c.mask], h|1)
+	}
+}
+
+// Eviction drops the least recently used entries, by their stored hash;
+// tokens seen once never take an entry's place.
 func TestSigCacheEvicts(t *testing.T) {
 	c := newSigCache(3)
 	for i := range 5 {
-		c.add(&cacheEntry{raw: fmt.Sprint("token-", i)})
+		offer(t, c, fmt.Sprint("token-", i))
 		if i == 2 {
-			c.get("token-0") // token-0 becomes the most recent
+			c.get("token-0", c.hash("token-0")) // token-0 becomes the most recent
 		}
 	}
 	if len(c.items) != 3 || c.ll.Len() != 3 {
 		t.Fatalf("%d items, %d in the list, want 3", len(c.items), c.ll.Len())
 	}
+	for i := range 100 { // a stream of tokens seen once
+		raw := fmt.Sprint("once-", i)
+		c.add(c.hash(raw), &Token{raw: raw}, nil, algorithm{})
+	}
 	for raw, want := range map[string]bool{"token-0": true, "token-1": false, "token-2": false, "token-3": true, "token-4": true} {
-		if _, ok := c.get(raw); ok != want {
+		if _, ok := c.get(raw, c.hash(raw)); ok != want {
 			t.Errorf("%s cached %v, want %v", raw, ok, want)
 		}
 	}

@@ -226,11 +226,18 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if len(raw) > v.maxSize {
 		return nil, fmt.Errorf("%w: token of %d bytes, limit %d", ErrTooLarge, len(raw), v.maxSize)
 	}
+	return v.verify(ctx, raw, nil)
+}
+
+// verify answers a repeat token from the cache, else runs verifyFresh; u,
+// when not nil, is raw already parsed.
+func (v *Verifier) verify(ctx context.Context, raw string, u *Unverified) (*Token, error) {
 	if v.cache == nil {
-		tok, _, _, err := v.verifyFresh(ctx, raw)
+		tok, _, _, err := v.verifyFresh(ctx, raw, u)
 		return tok, err
 	}
-	if e, ok := v.cache.get(raw); ok {
+	h := v.cache.hash(raw)
+	if e, ok := v.cache.get(raw, h); ok {
 		idx, err := v.index(ctx)
 		if err != nil {
 			return nil, err
@@ -238,40 +245,35 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		if idx.chooses(e.tok.header.Kid, e.alg, e.key) {
 			if err := v.checkClaims(e.tok); err != nil {
 				if errors.Is(err, ErrExpired) {
-					v.cache.remove(raw)
+					v.cache.remove(raw, h)
 				}
 				return nil, err
 			}
 			return e.tok, nil
 		}
-		v.cache.remove(raw) // its key left the source
+		v.cache.remove(raw, h) // its key left the source
 	}
-	tok, key, a, err := v.verifyFresh(ctx, raw)
+	tok, key, a, err := v.verifyFresh(ctx, raw, u)
 	if err != nil {
 		return nil, err
 	}
-	v.cache.add(&cacheEntry{raw: tok.raw, tok: tok, key: key, alg: a})
+	v.cache.add(h, tok, key, a)
 	return tok, nil
 }
 
-// verifyFresh runs every check, signature included.
-func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *preparedKey, algorithm, error) {
-	// splitCompact only reads raw's bytes; nothing writes through this slice.
-	c, err := splitCompact(unsafe.Slice(unsafe.StringData(raw), len(raw)), &v.headers)
+// verifyFresh runs every check, signature included, on raw or, when not
+// nil, on u (raw parsed).
+func (v *Verifier) verifyFresh(ctx context.Context, raw string, u *Unverified) (*Token, *preparedKey, algorithm, error) {
+	c, claims, st, err := v.decode(raw, u)
 	if err != nil {
 		return nil, nil, algorithm{}, err
 	}
-	st := new(tokenStorage) // the token and its member lists in one allocation
 	var hdr []member
 	var header Header
 	var a algorithm
 	if c.cached != nil {
 		hdr, header, a = c.cached.hdr, c.cached.header, c.cached.alg
 	} else if hdr, header, a, err = v.parseHeader(c.header, st.hdr[:0]); err != nil {
-		return nil, nil, algorithm{}, err
-	}
-	claims, err := members(c.payload, "payload", st.claims[:0])
-	if err != nil {
 		return nil, nil, algorithm{}, err
 	}
 	key, err := v.key(ctx, header.Kid, a)
@@ -297,6 +299,23 @@ func (v *Verifier) verifyFresh(ctx context.Context, raw string) (*Token, *prepar
 		v.headers.put(c.headerSeg, c.header, header, a)
 	}
 	return tok, key, a, nil
+}
+
+// decode splits and decodes raw (or u's header and signature) and reads
+// its claims; st is where its Token will live.
+func (v *Verifier) decode(raw string, u *Unverified) (compact, []member, *tokenStorage, error) {
+	if u != nil {
+		c, err := u.compact(&v.headers)
+		return c, u.claims, u.storage(), err
+	}
+	// splitCompact only reads raw's bytes; nothing writes through this slice.
+	c, err := splitCompact(unsafe.Slice(unsafe.StringData(raw), len(raw)), &v.headers)
+	if err != nil {
+		return c, nil, nil, err
+	}
+	st := new(tokenStorage) // the token and its member lists in one allocation
+	claims, err := members(c.payload, "payload", st.claims[:0])
+	return c, claims, st, err
 }
 
 // parseHeader reads alg, kid, typ and crit. jku, x5u, jwk and x5c are never read:

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -85,8 +86,7 @@ type Verifier struct {
 	discovery map[string]*remote.Cache[*discoveryDocument] // by URL
 	verifiers map[verifierKey]*jwtverify.Verifier
 
-	issMu   sync.Mutex
-	issuers map[string]string // payload segment of a verified token -> its iss
+	authzKeys map[string]string // authorization token issuer -> its JWKS URL
 
 	records sync.Pool // *AuditRecord
 }
@@ -137,8 +137,18 @@ func New(cfg Config) (*Verifier, error) {
 		cseConfs:  map[string]*remote.Cache[*cseConfiguration]{},
 		discovery: map[string]*remote.Cache[*discoveryDocument]{},
 		verifiers: map[verifierKey]*jwtverify.Verifier{},
-		issuers:   map[string]string{},
+		authzKeys: authorizationKeys(cfg.GoogleKeysURL, cfg.AuthorizationIssuers),
 	}, nil
+}
+
+// authorizationKeys maps each authorization token issuer to the URL of its
+// keys: Google's prefix and the issuer, path-escaped.
+func authorizationKeys(prefix string, issuers []string) map[string]string {
+	m := make(map[string]string, len(issuers))
+	for _, iss := range issuers {
+		m[iss] = prefix + url.PathEscape(iss)
+	}
+	return m
 }
 
 // Sources returns how many remote documents (key sets, IdP configurations and

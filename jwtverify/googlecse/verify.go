@@ -3,10 +3,10 @@ package googlecse
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/sesame-go/sesame/internal/jsonobj"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -65,7 +65,7 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	if err != nil {
 		return nil, err
 	}
-	iss, err := v.issuer(raw)
+	u, iss, err := parse(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	if err != nil {
 		return nil, err
 	}
-	tok, err := v.verify(ctx, jv, raw, iss)
+	tok, err := verify(ctx, jv, u)
 	if err != nil {
 		return nil, err
 	}
@@ -228,14 +228,15 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if err != nil {
 		return nil, err
 	}
-	iss, err := v.issuer(raw)
+	u, iss, err := parse(raw)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(v.cfg.AuthorizationIssuers, iss) {
+	keysURL, ok := v.authzKeys[iss]
+	if !ok {
 		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss)))
 	}
-	tok, err := v.verifyAt(ctx, raw, v.cfg.GoogleKeysURL+url.PathEscape(iss), iss, AudienceAuthorization)
+	tok, err := v.verifyAt(ctx, u, keysURL, iss, AudienceAuthorization)
 	if err != nil {
 		return nil, err
 	}
@@ -354,14 +355,14 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw, resourceName 
 	if err != nil {
 		return nil, err
 	}
-	iss, err := v.issuer(raw)
+	u, iss, err := parse(raw)
 	if err != nil {
 		return nil, err
 	}
 	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
 		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not a trusted KACLS of the tenant", ErrIssuer, quote(iss)))
 	}
-	tok, err := v.verifyAt(ctx, raw, strings.TrimSuffix(iss, "/")+"/certs", iss, AudienceMigration)
+	tok, err := v.verifyAt(ctx, u, strings.TrimSuffix(iss, "/")+"/certs", iss, AudienceMigration)
 	if err != nil {
 		return nil, err
 	}
@@ -469,9 +470,9 @@ func (v *Verifier) newRecord(tenantID string, typ TokenType, op Operation) *Audi
 	return rec
 }
 
-// verifyAt verifies raw with the keys at keysURL for issuer iss and audience
+// verifyAt verifies u with the keys at keysURL for issuer iss and audience
 // aud.
-func (v *Verifier) verifyAt(ctx context.Context, raw, keysURL, iss, aud string) (*jwtverify.Token, error) {
+func (v *Verifier) verifyAt(ctx context.Context, u *jwtverify.Unverified, keysURL, iss, aud string) (*jwtverify.Token, error) {
 	src, err := v.keySource(keysURL)
 	if err != nil {
 		return nil, err
@@ -480,18 +481,16 @@ func (v *Verifier) verifyAt(ctx context.Context, raw, keysURL, iss, aud string) 
 	if err != nil {
 		return nil, err
 	}
-	return v.verify(ctx, jv, raw, iss)
+	return verify(ctx, jv, u)
 }
 
-// verify runs jv on raw, remembering the issuer of a verified payload; a
-// failure says which required claim is missing, and an outage is also
-// ErrUnavailable.
-func (v *Verifier) verify(ctx context.Context, jv *jwtverify.Verifier, raw, iss string) (*jwtverify.Token, error) {
-	tok, err := jv.Verify(ctx, raw)
+// verify runs jv on u; a failure says which required claim is missing, and
+// an outage is also ErrUnavailable.
+func verify(ctx context.Context, jv *jwtverify.Verifier, u *jwtverify.Unverified) (*jwtverify.Token, error) {
+	tok, err := jv.VerifyParsed(ctx, u)
 	if err != nil {
-		return nil, nameMissing(raw, unavailable(err), standardClaims())
+		return nil, nameMissing(u.Raw(), unavailable(err), standardClaims())
 	}
-	v.rememberIssuer(raw, iss)
 	return tok, nil
 }
 
@@ -570,58 +569,24 @@ func unavailable(err error) error {
 	return err
 }
 
-// issuer returns the iss a token claims, read without any check only to
-// choose among configured key sources; the payload of a token that verified
-// is remembered, so a repeat skips the decoding (and a forger cannot fill the
-// memory). A string that is not a JWT is jwtverify.ErrMalformed, a token
-// without a string iss a *ClaimError: parsed before anything classifies it.
-func (v *Verifier) issuer(raw string) (string, error) {
-	seg := payloadSegment(raw)
-	v.issMu.Lock()
-	iss, ok := v.issuers[seg]
-	v.issMu.Unlock()
-	if ok {
-		return iss, nil
-	}
-	if iss, ok := jwtverify.UnverifiedStringClaim(raw, "iss"); ok && strings.Count(raw, ".") == 2 && !strings.ContainsAny(raw, "\r\n") {
-		return iss, nil
-	}
-	u, err := parseUnverified(raw)
+// parse reads raw once, for routing and then verification: the token
+// and the iss it claims, unverified, only to choose among configured key
+// sources. A string that is not a JWT is jwtverify.ErrMalformed, a token
+// without a string iss a *ClaimError: parsed before anything classifies
+// it.
+func parse(raw string) (*jwtverify.Unverified, string, error) {
+	u, err := jwtverify.ParseUnverified(raw)
 	if err != nil {
-		return "", err
+		if _, perr := parseUnverified(raw); perr != nil {
+			return nil, "", perr // says what is wrong in this package's words
+		}
+		return nil, "", err
 	}
-	return u.issuer()
-}
-
-// rememberIssuer records the issuer of a verified token's payload.
-func (v *Verifier) rememberIssuer(raw, iss string) {
-	seg := payloadSegment(raw)
-	if seg == "" {
-		return
+	if iss, ok := u.StringClaim("iss"); ok {
+		return u, iss, nil
 	}
-	v.issMu.Lock()
-	defer v.issMu.Unlock()
-	if _, ok := v.issuers[seg]; ok {
-		return
+	if m, ok := u.Claim("iss"); !ok || jsonobj.IsNull(m) {
+		return nil, "", claimErr(jwtverify.ErrMissingClaim, "iss", problemMissing)
 	}
-	if len(v.issuers) >= maxRememberedIssuers {
-		clear(v.issuers) // a crude bound: the next tokens fill it again
-	}
-	v.issuers[seg] = iss
-}
-
-// maxRememberedIssuers bounds the issuer memory.
-const maxRememberedIssuers = 4096
-
-// payloadSegment returns the middle segment of a compact token, "" if none.
-func payloadSegment(raw string) string {
-	i := strings.IndexByte(raw, '.')
-	if i < 0 {
-		return ""
-	}
-	j := strings.IndexByte(raw[i+1:], '.')
-	if j < 0 {
-		return ""
-	}
-	return raw[i+1 : i+1+j]
+	return nil, "", claimErr(jwtverify.ErrMalformed, "iss", problemNotString)
 }
