@@ -124,6 +124,62 @@ func BenchmarkGoogleCSEPair(b *testing.B) {
 		})
 		b.ReportMetric(float64(pairs)/float64(single), "pair/single")
 	})
+	b.Run("impl=ratio-two", func(b *testing.B) {
+		kz, _ := jwtverify.NewRemoteJWKS(fake.GoogleKeysURL()+googlecse.IssuerDrive, jwtverify.RemoteKeysConfig{HTTPClient: fake.Client()})
+		var ja, jz, jv *jwtverify.Verifier
+		var single, pairs time.Duration
+		freshLoop(b, n, func() {
+			ja, _ = jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}})
+			jz, _ = jwtverify.New(kz, jwtverify.Config{Issuer: googlecse.IssuerDrive, Audience: []string{googlecse.AudienceAuthorization}})
+			jv, _ = jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}, CacheSize: -1})
+			ja.Verify(ctx, authns[n])
+			jz.Verify(ctx, authzs[n])
+			jv.Verify(ctx, authns[n])
+		}, func(i int) {
+			t0 := time.Now()
+			if _, err := jv.Verify(ctx, authns[(i+n/2)%n]); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			if _, err := ja.Verify(ctx, authns[i]); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := jz.Verify(ctx, authzs[i]); err != nil {
+				b.Fatal(err)
+			}
+			single, pairs = single+t1.Sub(t0), pairs+time.Since(t1)
+		})
+		b.ReportMetric(float64(pairs)/float64(single), "pair/single")
+	})
+	b.Run("impl=ratio-two-parsed", func(b *testing.B) {
+		kz, _ := jwtverify.NewRemoteJWKS(fake.GoogleKeysURL()+googlecse.IssuerDrive, jwtverify.RemoteKeysConfig{HTTPClient: fake.Client()})
+		var ja, jz, jv *jwtverify.Verifier
+		var single, pairs time.Duration
+		freshLoop(b, n, func() {
+			ja, _ = jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}})
+			jz, _ = jwtverify.New(kz, jwtverify.Config{Issuer: googlecse.IssuerDrive, Audience: []string{googlecse.AudienceAuthorization}})
+			jv, _ = jwtverify.New(keys, jwtverify.Config{Issuer: fake.Issuer, Audience: []string{googlecsetest.DefaultClientID}, CacheSize: -1})
+			ja.Verify(ctx, authns[n])
+			jz.Verify(ctx, authzs[n])
+			jv.Verify(ctx, authns[n])
+		}, func(i int) {
+			t0 := time.Now()
+			if _, err := jv.Verify(ctx, authns[(i+n/2)%n]); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			ua, _ := jwtverify.ParseUnverified(authns[i])
+			if _, err := ja.VerifyParsed(ctx, ua); err != nil {
+				b.Fatal(err)
+			}
+			uz, _ := jwtverify.ParseUnverified(authzs[i])
+			if _, err := jz.VerifyParsed(ctx, uz); err != nil {
+				b.Fatal(err)
+			}
+			single, pairs = single+t1.Sub(t0), pairs+time.Since(t1)
+		})
+		b.ReportMetric(float64(pairs)/float64(single), "pair/single")
+	})
 	b.Run("impl=pair-repeat", func(b *testing.B) {
 		v := newVerifier()
 		pair(v, 0)

@@ -27,6 +27,9 @@ func FuzzMembers(f *testing.F) {
 		`{}`, ` { "a" : 1 , "b":[1,{"c":"}"}],"d":"x\"y" } `, `{"a":1,"a":2}`, `{"\u0061":1,"a":2}`,
 		`{"a":{"b":{"c":[[]]}}}`, `[1]`, `"s"`, `{"a":1}x`, "{\"\xff\":1}", `{"a":true,"b":null,"c":-1.5e3}`,
 		manyNames(40, `"n3":2`), manyNames(40, `"z":2`),
+		// Long strings, read eight bytes at a time: specials at every offset of a word.
+		`{"private":"@Ak40sVSIEA9yEs68SXFG+ASLIE2J45MVsGFZQrszBxQ","scope":"{\"a\":{\"read\":true,\"write\":false}}"}`,
+		"{\"a\":\"0123456\x01789abcdef\"}", "{\"a\":\"01234567\xc3\xa9\xe2\x82\xac89abcdef\u00e9\"}", `{"a":"0123456789abcde\"}`,
 		`{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":1e}`, `{"a":-}`, `{"a":tru}`, `{"a":nul}`, `{"a":"\x"}`, `{"a":"\u12"}`,
 		"{\"a\":\"\t\"}", `{"a":1,}`, `{,"a":1}`, `{"a" 1}`, `{"a":[1,]}`, `{"a":{"b":1,}}`, `{"a":"\ud800"}`,
 		`{"a":-0.0e-0}`, `{"a":[]} `, "\t{}\n", `{"a":[1]]}`, `{"a":{]}`, `{"a":"]"}`, `{"a":1}}`,

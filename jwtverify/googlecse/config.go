@@ -87,6 +87,7 @@ type Verifier struct {
 	verifiers map[verifierKey]*jwtverify.Verifier
 
 	authzKeys map[string]string // authorization token issuer -> its JWKS URL
+	issuers   *issuerMemo       // issuers of tokens that verified
 
 	records sync.Pool // *AuditRecord
 }
@@ -138,6 +139,7 @@ func New(cfg Config) (*Verifier, error) {
 		discovery: map[string]*remote.Cache[*discoveryDocument]{},
 		verifiers: map[verifierKey]*jwtverify.Verifier{},
 		authzKeys: authorizationKeys(cfg.GoogleKeysURL, cfg.AuthorizationIssuers),
+		issuers:   newIssuerMemo(),
 	}, nil
 }
 

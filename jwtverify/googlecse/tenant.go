@@ -184,23 +184,16 @@ func (m TenantMap) Tenant(_ context.Context, id string) (*Tenant, error) {
 // isUUIDv4 reports whether s is a canonical lowercase or uppercase uuid of
 // version 4 and the RFC 4122 variant.
 func isUUIDv4(s string) bool {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' || s[14] != '4' ||
+		strings.IndexByte("89abAB", s[19]) < 0 {
 		return false
 	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-			continue
-		}
-		if !isHex(c) {
+	for i := range 36 {
+		if !isHex(s[i]) && i != 8 && i != 13 && i != 18 && i != 23 {
 			return false
 		}
 	}
-	return s[14] == '4' && strings.IndexByte("89abAB", s[19]) >= 0
+	return true
 }
 
 func isHex(c byte) bool {

@@ -65,20 +65,20 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	if err != nil {
 		return nil, err
 	}
-	u, iss, err := parse(raw)
+	r, err := v.read(raw)
 	if err != nil {
 		return nil, err
 	}
-	src, aud, audKey, source, err := v.idpFor(ctx, t, iss)
+	src, aud, audKey, source, err := v.idpFor(ctx, t, r.iss)
 	rec.Source = source
 	if err != nil {
 		return nil, unlessMalformed(raw, err)
 	}
-	jv, err := v.verifier(src, iss, aud, audKey)
+	jv, err := v.verifier(src, r.iss, aud, audKey)
 	if err != nil {
 		return nil, err
 	}
-	tok, err := verify(ctx, jv, u)
+	tok, err := v.verify(ctx, jv, r)
 	if err != nil {
 		return nil, err
 	}
@@ -228,15 +228,16 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if err != nil {
 		return nil, err
 	}
-	u, iss, err := parse(raw)
+	r, err := v.read(raw)
 	if err != nil {
 		return nil, err
 	}
+	iss := r.iss
 	keysURL, ok := v.authzKeys[iss]
 	if !ok {
 		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss)))
 	}
-	tok, err := v.verifyAt(ctx, u, keysURL, iss, AudienceAuthorization)
+	tok, err := v.verifyAt(ctx, r, keysURL, AudienceAuthorization)
 	if err != nil {
 		return nil, err
 	}
@@ -355,14 +356,15 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw, resourceName 
 	if err != nil {
 		return nil, err
 	}
-	u, iss, err := parse(raw)
+	r, err := v.read(raw)
 	if err != nil {
 		return nil, err
 	}
+	iss := r.iss
 	if iss == "" || !slices.Contains(t.TrustedKACLS, iss) {
 		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not a trusted KACLS of the tenant", ErrIssuer, quote(iss)))
 	}
-	tok, err := v.verifyAt(ctx, u, strings.TrimSuffix(iss, "/")+"/certs", iss, AudienceMigration)
+	tok, err := v.verifyAt(ctx, r, strings.TrimSuffix(iss, "/")+"/certs", AudienceMigration)
 	if err != nil {
 		return nil, err
 	}
@@ -470,26 +472,36 @@ func (v *Verifier) newRecord(tenantID string, typ TokenType, op Operation) *Audi
 	return rec
 }
 
-// verifyAt verifies u with the keys at keysURL for issuer iss and audience
+// verifyAt verifies r with the keys at keysURL for its issuer and audience
 // aud.
-func (v *Verifier) verifyAt(ctx context.Context, u *jwtverify.Unverified, keysURL, iss, aud string) (*jwtverify.Token, error) {
+func (v *Verifier) verifyAt(ctx context.Context, r routed, keysURL, aud string) (*jwtverify.Token, error) {
 	src, err := v.keySource(keysURL)
 	if err != nil {
 		return nil, err
 	}
-	jv, err := v.verifier(src, iss, []string{aud}, aud)
+	jv, err := v.verifier(src, r.iss, []string{aud}, aud)
 	if err != nil {
 		return nil, err
 	}
-	return verify(ctx, jv, u)
+	return v.verify(ctx, jv, r)
 }
 
-// verify runs jv on u; a failure says which required claim is missing, and
-// an outage is also ErrUnavailable.
-func verify(ctx context.Context, jv *jwtverify.Verifier, u *jwtverify.Unverified) (*jwtverify.Token, error) {
-	tok, err := jv.VerifyParsed(ctx, u)
+// verify runs jv on r, remembering the issuer of a token that verified; a
+// failure says which required claim is missing, and an outage is also
+// ErrUnavailable.
+func (v *Verifier) verify(ctx context.Context, jv *jwtverify.Verifier, r routed) (*jwtverify.Token, error) {
+	var tok *jwtverify.Token
+	var err error
+	if r.u != nil {
+		tok, err = jv.VerifyParsed(ctx, r.u)
+	} else {
+		tok, err = jv.Verify(ctx, r.raw)
+	}
 	if err != nil {
-		return nil, nameMissing(u.Raw(), unavailable(err), standardClaims())
+		return nil, nameMissing(r.raw, unavailable(err), standardClaims())
+	}
+	if r.u != nil {
+		v.issuers.put(r.raw, r.hash, r.iss)
 	}
 	return tok, nil
 }
@@ -569,11 +581,34 @@ func unavailable(err error) error {
 	return err
 }
 
+// routed is a token read for routing: the issuer it claims, unverified,
+// only to choose among configured key sources, and its parse (nil for a
+// token whose issuer was remembered: it verified before, and jwtverify's
+// cache answers it without a parse).
+type routed struct {
+	raw  string
+	hash uint64 // in v.issuers
+	iss  string
+	u    *jwtverify.Unverified
+}
+
+// read routes raw: from the issuer memory for a token that verified
+// before, else by parsing it, once for routing and verification.
+func (v *Verifier) read(raw string) (routed, error) {
+	r := routed{raw: raw, hash: v.issuers.hash(raw)}
+	if iss, ok := v.issuers.get(raw, r.hash); ok {
+		r.iss = iss
+		return r, nil
+	}
+	var err error
+	r.u, r.iss, err = parse(raw)
+	return r, err
+}
+
 // parse reads raw once, for routing and then verification: the token
-// and the iss it claims, unverified, only to choose among configured key
-// sources. A string that is not a JWT is jwtverify.ErrMalformed, a token
-// without a string iss a *ClaimError: parsed before anything classifies
-// it.
+// and the iss it claims, unverified. A string that is not a JWT is
+// jwtverify.ErrMalformed, a token without a string iss a *ClaimError:
+// parsed before anything classifies it.
 func parse(raw string) (*jwtverify.Unverified, string, error) {
 	u, err := jwtverify.ParseUnverified(raw)
 	if err != nil {
