@@ -3,6 +3,7 @@ package beswarm
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"slices"
 	"sync"
@@ -171,15 +172,25 @@ func (v *Verifier) VerifyClaims(ctx context.Context, raw string) (*Claims, error
 }
 
 // claimsCache remembers the claims of tokens jwtverify's cache answers with
-// the same *Token, bounded.
+// the same *Token, bounded. Like that cache it admits a token on its second
+// verification (a doorkeeper of raw-token hashes remembers the first): the
+// *Token of a first verification is never returned again, so its claims
+// would only push out those of a repeat token.
 type claimsCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[*jwtverify.Token]*Claims
+	mu   sync.RWMutex
+	max  int
+	m    map[*jwtverify.Token]*Claims
+	seed maphash.Seed
+	seen []uint64 // doorkeeper: hash|1 of a token decoded once, at hash&mask
+	mask uint64
 }
 
 func newClaimsCache(max int) *claimsCache {
-	return &claimsCache{max: max, m: make(map[*jwtverify.Token]*Claims)}
+	n := 1
+	for n < max {
+		n <<= 1
+	}
+	return &claimsCache{max: max, m: make(map[*jwtverify.Token]*Claims), seed: maphash.MakeSeed(), seen: make([]uint64, n), mask: uint64(n - 1)}
 }
 
 func (c *claimsCache) get(tok *jwtverify.Token) (*Claims, bool) {
@@ -196,8 +207,13 @@ func (c *claimsCache) put(tok *jwtverify.Token, cl *Claims) {
 	if c == nil {
 		return
 	}
+	h := maphash.String(c.seed, tok.Raw())
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if slot := &c.seen[h&c.mask]; *slot != h|1 {
+		*slot = h | 1
+		return
+	}
 	if len(c.m) >= c.max {
 		for k := range c.m { // evict one entry, chosen by map order
 			delete(c.m, k)

@@ -176,3 +176,31 @@ func TestRepeatToken(t *testing.T) {
 	_, err := v.VerifyClaims(ctx, tok)
 	wantErr(t, err, jwtverify.ErrExpired)
 }
+
+// A stream of tokens verified once does not push out the claims of a
+// repeat token: its claims stay decoded (the same *Claims).
+func TestRepeatTokenKeepsClaims(t *testing.T) {
+	fake := beswarmtest.Start(t, beswarmtest.Config{})
+	now := seedTime()
+	v := staticVerifier(t, fake, beswarm.Config{Now: func() time.Time { return now }, CacheSize: 2})
+	mint := func(nonce string) string {
+		return sign(t, fake, crypto.SHA256, seedHeader, strings.Replace(seedPayload(), seedNonce, nonce, 1))
+	}
+	tok := mint("repeat")
+	var cached *beswarm.Claims
+	for range 3 {
+		c, err := v.VerifyClaims(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached = c
+	}
+	for i := range 20 {
+		if _, err := v.VerifyClaims(ctx, mint(fmt.Sprint("once-", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err := v.VerifyClaims(ctx, tok); err != nil || c != cached {
+		t.Fatalf("the repeat token's claims were decoded again (%p, was %p): %v", c, cached, err)
+	}
+}
