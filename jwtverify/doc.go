@@ -24,8 +24,18 @@
 //
 // Speed: the signature check is the whole cost of a fresh token (within a few
 // percent of crypto/rsa alone); a token seen before is answered from a bounded
-// verified-signature cache keyed by its SHA-256, with every claim check run
-// again and the entry dropped once its key leaves the source.
+// verified-signature cache, with every claim check run again and the entry
+// dropped once its key leaves the source. A token enters the cache on its
+// second verification, so tokens seen once (a stream of one-shot calls, or a
+// flood) cost the cache nothing and cannot push the repeat ones out.
+//
+// Many issuers: ParseUnverified decodes a token once; read its claimed iss
+// to pick the Verifier you configured for it, then hand the same parse to
+// that Verifier's VerifyParsed, which runs every check Verify runs:
+//
+//	u, err := jwtverify.ParseUnverified(raw)
+//	iss, _ := u.StringClaim("iss") // never trusted: only picks among yours
+//	tok, err := verifiers[iss].VerifyParsed(ctx, u)
 //
 // Resource servers: Config.AccessToken takes RFC 9068 access tokens only
 // (typ at+jwt, client_id, iat, jti, sub required; Token.AccessClaims reads

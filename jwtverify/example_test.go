@@ -108,3 +108,45 @@ func ExampleParseRSAKeyValue() {
 	fmt.Println(errors.Is(err, jwtverify.ErrWeakKey))
 	// Output: true
 }
+
+// Route tokens of several issuers to the Verifier configured for each,
+// decoding every token once.
+func ExampleParseUnverified() {
+	verifiers := map[string]*jwtverify.Verifier{}
+	var minted []string
+	for _, name := range []string{"https://a.example", "https://b.example"} {
+		idp, _ := jwttest.New()
+		keys, _ := jwtverify.NewStaticKeys(idp.PublicJWKS())
+		verifiers[name], _ = jwtverify.New(keys, jwtverify.Config{Issuer: name, Audience: []string{"my-api"}})
+		minted = append(minted, idp.Mint(jwttest.Claims(name, "alice", "my-api")))
+	}
+	// b's token claiming to be a's: routed to a's Verifier, refused there.
+	forged := jwttest.Claims("https://a.example", "mallory", "my-api")
+	idp, _ := jwttest.New()
+	minted = append(minted, idp.Mint(forged))
+
+	for _, raw := range minted {
+		u, err := jwtverify.ParseUnverified(raw)
+		if err != nil {
+			fmt.Println("not a JWT:", err)
+			continue
+		}
+		iss, _ := u.StringClaim("iss") // unverified: only picks among our Verifiers
+		v, ok := verifiers[iss]
+		if !ok {
+			fmt.Println("unknown issuer")
+			continue
+		}
+		tok, err := v.VerifyParsed(context.Background(), u)
+		switch {
+		case err != nil:
+			fmt.Println(iss, "refused:", errors.Is(err, jwtverify.ErrSignature))
+		default:
+			fmt.Println(iss, "verified", tok.Subject())
+		}
+	}
+	// Output:
+	// https://a.example verified alice
+	// https://b.example verified alice
+	// https://a.example refused: true
+}

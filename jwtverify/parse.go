@@ -264,7 +264,8 @@ func peek(raw string) (kid, iss string) {
 // verifying anything, for choosing among configured key sources by iss before
 // verification (a profile's multi-issuer routing). Never trust its answer: only
 // use it to pick what you have configured, then Verify. ok is false when the
-// token or claim is unreadable or over 64 KiB.
+// token or claim is unreadable or over 64 KiB. ParseUnverified does the same
+// and lets the chosen Verifier reuse the decoded token (VerifyParsed).
 //
 //	iss, _ := jwtverify.UnverifiedStringClaim(raw, "iss") // then: sources[iss].Verify(ctx, raw)
 func UnverifiedStringClaim(raw, name string) (string, bool) {

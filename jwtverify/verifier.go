@@ -61,7 +61,9 @@ type Config struct {
 	// Logger receives key refusals and source failures (default: discard).
 	Logger *slog.Logger
 	// CacheSize is the number of verified signatures remembered (default 1024;
-	// negative disables the cache).
+	// negative disables the cache). A token is cached on its second
+	// verification and answered from the cache from its third: tokens seen
+	// once never take a place.
 	CacheSize int
 	// Types lists the accepted header typ values (RFC 8725 §3.11); empty accepts
 	// any typ, or none. When set, a token without typ is refused (ErrType).
