@@ -179,7 +179,8 @@ func (v *Verifier) discoveryDocument(ctx context.Context, u string) (*discoveryD
 }
 
 // verifier returns the shared jwtverify.Verifier for a key source, issuer and
-// audiences (audKey: them joined by NULs): RS256 only, iss, aud, exp and iat
+// audiences (audKey: them joined by NULs; aud nil for the one audience
+// audKey, so a lookup allocates nothing): RS256 only, iss, aud, exp and iat
 // required. The claims of each kind of token are checked by this package, so
 // that each case ends in its sentinel (ErrResourceName, ErrDelegation, …).
 func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, audKey string) (*jwtverify.Verifier, error) {
@@ -188,6 +189,9 @@ func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, a
 	defer v.mu.Unlock()
 	if jv, ok := v.verifiers[key]; ok {
 		return jv, nil
+	}
+	if aud == nil {
+		aud = []string{audKey}
 	}
 	jv, err := jwtverify.New(src, jwtverify.Config{
 		Issuer: iss, Audience: aud, Algorithms: []string{"RS256"}, Leeway: v.cfg.Leeway,

@@ -479,7 +479,7 @@ func (v *Verifier) verifyAt(ctx context.Context, r routed, keysURL, aud string) 
 	if err != nil {
 		return nil, err
 	}
-	jv, err := v.verifier(src, r.iss, []string{aud}, aud)
+	jv, err := v.verifier(src, r.iss, nil, aud)
 	if err != nil {
 		return nil, err
 	}
