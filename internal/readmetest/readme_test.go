@@ -58,6 +58,10 @@ var (
 	app    http.Handler     // the app's own pages
 	orders http.HandlerFunc // a handler behind jwtverify.Middleware
 
+	raw              string                         // a token a request carried
+	verifiers        map[string]*jwtverify.Verifier // the app's Verifiers by issuer
+	errUnknownIssuer error
+
 	rdb, db0, db3 *redis.Client // Redis DB 2 (sessions), DB 0 (certificates), DB 3 (hosting tokens)
 
 	clientID, clientSecret string // the app's ProConnect or BeSwarm credentials
