@@ -102,6 +102,19 @@ func padded(n int) map[string]any {
 	return c
 }
 
+// trailingBits encodes doc (not a multiple of 3 bytes long) in base64url
+// with non-zero unused bits in its last character: a second encoding the
+// lenient decoder reads as doc and the strict one refuses.
+func trailingBits(doc string) string {
+	if len(doc)%3 == 0 {
+		panic("trailingBits: no unused bits")
+	}
+	e := b64(doc)
+	// The last character has zero unused bits (one of AQgw, or of AEIM...w048):
+	// the next one in ASCII is in the alphabet, with an unused bit set.
+	return e[:len(e)-1] + string(e[len(e)-1]+1)
+}
+
 // TestVerifyParsedAgrees: for each token, ParseUnverified refuses what it
 // should, and VerifyParsed gives Verify's verdict and, on success, a Token
 // that reads the same, on a Verifier with a warm cache, a new one, and one
@@ -151,10 +164,12 @@ func TestVerifyParsedAgrees(t *testing.T) {
 		{"bad header base64", "e!J." + s[1] + "." + s[2], nil, jwtverify.ErrMalformed},
 		{"padded header base64", s[0] + "=." + s[1] + "." + s[2], nil, jwtverify.ErrMalformed},
 		{"bad signature base64", s[0] + "." + s[1] + "." + s[2][:len(s[2])-1] + "*", nil, jwtverify.ErrMalformed},
+		{"header base64 with trailing bits", trailingBits(`{"alg":"RS256","kid":"rsa-1"}`) + "." + s[1] + "." + s[2], nil, jwtverify.ErrMalformed},
 		{"header not JSON", b64(`{"alg":"RS256",`) + "." + s[1] + "." + s[2], nil, jwtverify.ErrMalformed},
 		{"header an array", b64(`["RS256"]`) + "." + s[1] + "." + s[2], nil, jwtverify.ErrMalformed},
 		{"duplicate header names", signed(t, `{"alg":"none","alg":"RS256","kid":"rsa-1"}`, payloadJSON), nil, jwtverify.ErrMalformed},
 		{"bad payload base64", s[0] + ".e!J." + s[2], jwtverify.ErrMalformed, jwtverify.ErrMalformed},
+		{"payload base64 with trailing bits", s[0] + "." + trailingBits(`{"a":1}`) + "." + s[2], jwtverify.ErrMalformed, jwtverify.ErrMalformed},
 		{"duplicate claim names", signed(t, rsaHeader, `{"iss":"https://evil.test","iss":"`+testIssuer+`","sub":"alice","aud":"api","exp":1800003600}`), jwtverify.ErrMalformed, jwtverify.ErrMalformed},
 		{"duplicate claim names via escape", signed(t, rsaHeader, `{"sub":"admin","\u0073ub":"alice","iss":"`+testIssuer+`","aud":"api","exp":1800003600}`), jwtverify.ErrMalformed, jwtverify.ErrMalformed},
 		{"payload not an object", signed(t, rsaHeader, `[1,2]`), jwtverify.ErrMalformed, jwtverify.ErrMalformed},
