@@ -2,6 +2,7 @@ package googlecse_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -191,6 +192,52 @@ func TestRecordAbsentClaims(t *testing.T) {
 				if _, ok := jwt[name]; !ok {
 					t.Errorf("jwt.%s absent", name)
 				}
+			}
+		})
+	}
+}
+
+// The pair's record says of the authorization token what the
+// authorization's own record said (type and operation aside); a refused
+// pair's record bounds the values as any refusal's does.
+func TestPairRecordRepeatsAuthorization(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	long := strings.Repeat("a", 400) + "@example.com" // a valid token's email, over the 320 bytes a refusal keeps
+	authn, err := e.v.VerifyAuthentication(ctx, tenantLocal, e.localAuthn(map[string]any{"email": long}), googlecse.UserAuthentication, googlecse.OpUnwrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.one(t)
+	for _, c := range []struct {
+		name  string
+		email string
+		valid bool
+	}{{"valid", long, true}, {"refused", "bob@example.com", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			authz, err := e.v.VerifyAuthorization(ctx, tenantLocal, e.authz(t, googlecse.IssuerDrive, map[string]any{"email": long, "perimeter_id": "p", "x": 1}), googlecse.OpUnwrap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			own := e.one(t)
+			a := *authn
+			a.Email = c.email
+			if err := e.v.VerifyPair(ctx, tenantLocal, &a, authz); (err == nil) != c.valid {
+				t.Fatalf("VerifyPair: %v", err)
+			}
+			pair := e.one(t)
+			if pair.Type != googlecse.AuthorizationPair || pair.Valid != c.valid {
+				t.Fatalf("pair record: %+v", pair)
+			}
+			want := marshal(t, own.JWT)
+			if !c.valid {
+				if n := len(val(pair.JWT.Email)); n >= len(long) {
+					t.Fatalf("refused pair's record keeps an email of %d bytes", n)
+				}
+				want["email"] = val(pair.JWT.Email)
+			}
+			if got := marshal(t, pair.JWT); !reflect.DeepEqual(got, want) || pair.JWK != own.JWK {
+				t.Fatalf("pair record's jwt\n%v\nwant\n%v (jwk %+v, %+v)", got, want, pair.JWK, own.JWK)
 			}
 		})
 	}

@@ -204,6 +204,8 @@ type AuthorizationToken struct {
 	MessageID, SPKIHash, SPKIHashAlgorithm string
 	// Token is the verified token.
 	Token *jwtverify.Token
+
+	audit *auditedToken // its record's jwk and jwt, for VerifyPair's
 }
 
 // VerifyAuthorization verifies an authorization token issued by Google for op:
@@ -404,7 +406,12 @@ func (v *Verifier) VerifyPair(ctx context.Context, tenantID string, authn *Authe
 	rec := v.newRecord(tenantID, AuthorizationPair, op)
 	defer v.records.Put(rec)
 	err := v.verifyPair(ctx, tenantID, authn, authz)
-	if authz != nil && authz.Token != nil {
+	switch {
+	case authz == nil || authz.Token == nil:
+	case err == nil && authz.audit != nil: // the authorization's own record, valid, as this one is
+		rec.JWK, rec.JWT = authz.audit.jwk, authz.audit.jwt
+		rec.JWT.Aud = authz.Token.Audience()
+	default:
 		rec.fillFromToken(authz.Token, kindOf(AuthorizationPair, authz.Token.Issuer()), err != nil)
 	}
 	rec.Valid = err == nil
@@ -510,11 +517,29 @@ func (v *Verifier) verify(ctx context.Context, jv *jwtverify.Verifier, r routed)
 type verified interface {
 	*Authentication | *AuthorizationToken | *KACLSToken
 	verifiedToken() *jwtverify.Token
+	recorded(*AuditRecord) // called with the record of a valid token
 }
 
 func (a *Authentication) verifiedToken() *jwtverify.Token     { return a.Token }
 func (a *AuthorizationToken) verifiedToken() *jwtverify.Token { return a.Token }
 func (k *KACLSToken) verifiedToken() *jwtverify.Token         { return k.Token }
+
+func (a *Authentication) recorded(*AuditRecord) {}
+func (k *KACLSToken) recorded(*AuditRecord)     {}
+
+// recorded keeps what the valid token's record says of it, for the pair's
+// record (VerifyPair) to repeat without reading the token again. Aud is
+// left out: the Auditor had that slice.
+func (a *AuthorizationToken) recorded(rec *AuditRecord) {
+	a.audit = &auditedToken{jwk: rec.JWK, jwt: rec.JWT}
+	a.audit.jwt.Aud = nil
+}
+
+// auditedToken is the jwk and jwt objects of a valid token's record.
+type auditedToken struct {
+	jwk AuditJWK
+	jwt AuditJWT
+}
 
 // audited runs one verification and hands its record to the Auditor, exactly
 // once, whatever the outcome. A result is returned only without an error.
@@ -526,7 +551,11 @@ func audited[T verified](ctx context.Context, v *Verifier, tenantID, raw string,
 	if res != nil {
 		tok = res.verifiedToken()
 	}
-	v.audit(ctx, rec, raw, typ, tok, err)
+	v.fill(rec, raw, typ, tok, err)
+	if err == nil {
+		res.recorded(rec)
+	}
+	v.cfg.Auditor.Audit(ctx, rec)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -546,10 +575,10 @@ func (v *Verifier) tenantFor(ctx context.Context, tenantID, raw string) (*Tenant
 	return t, nil
 }
 
-// audit completes rec from the verified token (a check after the signature
-// may still have refused it) or, without one, from the raw token read without
-// trust, and hands it to the Auditor, once.
-func (v *Verifier) audit(ctx context.Context, rec *AuditRecord, raw string, typ TokenType, tok *jwtverify.Token, err error) {
+// fill completes rec from the verified token (a check after the signature
+// may still have refused it) or, without one, from the raw token read
+// without trust.
+func (v *Verifier) fill(rec *AuditRecord, raw string, typ TokenType, tok *jwtverify.Token, err error) {
 	if tok != nil {
 		rec.fillFromToken(tok, kindOf(typ, tok.Issuer()), err != nil)
 	} else {
@@ -559,7 +588,6 @@ func (v *Verifier) audit(ctx context.Context, rec *AuditRecord, raw string, typ 
 	if err != nil {
 		rec.Details = details(err)
 	}
-	v.cfg.Auditor.Audit(ctx, rec)
 }
 
 // checkResourceName requires a resource_name of 1 to bound bytes.
