@@ -11,10 +11,13 @@ import (
 // runs them on every call. An entry is only used while its key is still in
 // the key source, and is dropped once the token expires.
 //
-// Entries are indexed by a 64-bit hash of the compact token under a seed
-// drawn per cache (hash/maphash), and each keeps its token: a hit compares
-// the whole token, so a collision (which no one can aim at without the
-// seed) is a miss, never another token's verdict. Evicting deletes by the
+// Entries are indexed by a 64-bit hash, under a seed drawn per cache
+// (hash/maphash), of the token's last hashedTail bytes (its signature's
+// tail: distinct tokens that verified differ there), and each keeps its
+// token: a hit compares the whole token, so a collision (tokens sharing a
+// tail, or a hash collision no one can aim at without the seed) is a miss,
+// never another token's verdict. Hashing the tail alone spares a fresh
+// token's lookup the read of its whole (cold) text. Evicting deletes by the
 // stored hash, so it does not read the old token's bytes again: with fresh
 // tokens cycling through a full cache, hashing the evicted (cold) token was
 // a measurable part of a verification.
@@ -54,8 +57,15 @@ func newSigCache(max int) *sigCache {
 		seen: make([]uint64, n), mask: uint64(n - 1)}
 }
 
+// hashedTail is how many of a token's last bytes its cache index hashes:
+// 48 base64url characters, 288 bits of its signature.
+const hashedTail = 48
+
 // hash is raw's index under the cache's seed.
-func (c *sigCache) hash(raw string) uint64 { return maphash.String(c.seed, raw) }
+func (c *sigCache) hash(raw string) uint64 { return maphash.String(c.seed, tail(raw)) }
+
+// tail returns the last hashedTail bytes of raw (all of a shorter raw).
+func tail(raw string) string { return raw[max(0, len(raw)-hashedTail):] }
 
 // lookup returns raw's element, if cached; c.mu is held.
 func (c *sigCache) lookup(raw string, h uint64) (*list.Element, bool) {

@@ -2,6 +2,7 @@ package jwtverify
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,24 @@ func TestSigCacheEvicts(t *testing.T) {
 		if _, ok := c.get(raw, c.hash(raw)); ok != want {
 			t.Errorf("%s cached %v, want %v", raw, ok, want)
 		}
+	}
+}
+
+// Tokens sharing their hashed tail share an index: each finds only its own
+// entry, the newest holds the index, and neither ever gets the other's.
+func TestSigCacheSharedTail(t *testing.T) {
+	c := newSigCache(4)
+	shared := strings.Repeat("s", hashedTail)
+	a, b := "token-a."+shared, "token-b."+shared
+	if c.hash(a) != c.hash(b) {
+		t.Fatal("tokens with the same tail hashed apart: the index is not the tail's")
+	}
+	offer(t, c, a)
+	offer(t, c, b)
+	if e, ok := c.get(b, c.hash(b)); !ok || e.raw != b {
+		t.Fatal("the newest token is not cached")
+	}
+	if e, ok := c.get(a, c.hash(a)); ok {
+		t.Fatalf("token a answered with %q's entry", e.raw)
 	}
 }
