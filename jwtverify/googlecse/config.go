@@ -80,11 +80,10 @@ type Config struct {
 type Verifier struct {
 	cfg Config
 
-	mu        sync.Mutex
-	keys      map[string]*jwtverify.RemoteKeys             // by URL
-	cseConfs  map[string]*remote.Cache[*cseConfiguration]  // by URL
-	discovery map[string]*remote.Cache[*discoveryDocument] // by URL
-	verifiers map[verifierKey]*jwtverify.Verifier
+	keys      registry[string, *jwtverify.RemoteKeys]             // by URL
+	cseConfs  registry[string, *remote.Cache[*cseConfiguration]]  // by URL
+	discovery registry[string, *remote.Cache[*discoveryDocument]] // by URL
+	verifiers registry[verifierKey, *jwtverify.Verifier]
 
 	authzKeys map[string]string // authorization token issuer -> its JWKS URL
 	issuers   *issuerMemo       // issuers of tokens that verified
@@ -134,10 +133,6 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	return &Verifier{
 		cfg:       cfg,
-		keys:      map[string]*jwtverify.RemoteKeys{},
-		cseConfs:  map[string]*remote.Cache[*cseConfiguration]{},
-		discovery: map[string]*remote.Cache[*discoveryDocument]{},
-		verifiers: map[verifierKey]*jwtverify.Verifier{},
 		authzKeys: authorizationKeys(cfg.GoogleKeysURL, cfg.AuthorizationIssuers),
 		issuers:   newIssuerMemo(),
 	}, nil
@@ -156,7 +151,5 @@ func authorizationKeys(prefix string, issuers []string) map[string]string {
 // Sources returns how many remote documents (key sets, IdP configurations and
 // discovery documents) the Verifier holds, for tests and metrics.
 func (v *Verifier) Sources() int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return len(v.keys) + len(v.cseConfs) + len(v.discovery)
+	return v.keys.len() + v.cseConfs.len() + v.discovery.len()
 }

@@ -130,51 +130,45 @@ func (v *Verifier) remoteConfig(what string) remote.Config {
 
 // keySource returns the shared key source of a JWKS URL, made on first use.
 func (v *Verifier) keySource(u string) (*jwtverify.RemoteKeys, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if k, ok := v.keys[u]; ok {
+	return v.keys.get(u, func() (*jwtverify.RemoteKeys, error) {
+		k, err := jwtverify.NewRemoteJWKS(u, jwtverify.RemoteKeysConfig{
+			HTTPClient: v.cfg.HTTPClient, InsecureAllowHTTP: v.cfg.InsecureAllowHTTP, Timeout: v.cfg.Timeout,
+			RefreshCooldown: v.cfg.RefreshCooldown, Now: v.cfg.Now, Logger: v.cfg.Logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: keys at %s: %w", ErrIdPConfiguration, quote(u), err)
+		}
 		return k, nil
-	}
-	k, err := jwtverify.NewRemoteJWKS(u, jwtverify.RemoteKeysConfig{
-		HTTPClient: v.cfg.HTTPClient, InsecureAllowHTTP: v.cfg.InsecureAllowHTTP, Timeout: v.cfg.Timeout,
-		RefreshCooldown: v.cfg.RefreshCooldown, Now: v.cfg.Now, Logger: v.cfg.Logger,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: keys at %s: %w", ErrIdPConfiguration, quote(u), err)
-	}
-	v.keys[u] = k
-	return k, nil
 }
 
 // cseConfiguration returns the IdP configuration at u.
 func (v *Verifier) cseConfiguration(ctx context.Context, u string) (*cseConfiguration, error) {
-	v.mu.Lock()
-	c, ok := v.cseConfs[u]
-	if !ok {
-		var err error
-		if c, err = remote.New(u, decodeCSEConfiguration(v.cfg.InsecureAllowHTTP), v.remoteConfig("cse-configuration")); err != nil {
-			v.mu.Unlock()
+	c, err := v.cseConfs.get(u, func() (*remote.Cache[*cseConfiguration], error) {
+		c, err := remote.New(u, decodeCSEConfiguration(v.cfg.InsecureAllowHTTP), v.remoteConfig("cse-configuration"))
+		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrIdPConfiguration, err)
 		}
-		v.cseConfs[u] = c
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	v.mu.Unlock()
 	return c.Get(ctx)
 }
 
 // discoveryDocument returns the discovery document at u.
 func (v *Verifier) discoveryDocument(ctx context.Context, u string) (*discoveryDocument, error) {
-	v.mu.Lock()
-	d, ok := v.discovery[u]
-	if !ok {
-		var err error
-		if d, err = remote.New(u, decodeDiscovery(v.cfg.InsecureAllowHTTP), v.remoteConfig("discovery")); err != nil {
-			v.mu.Unlock()
+	d, err := v.discovery.get(u, func() (*remote.Cache[*discoveryDocument], error) {
+		d, err := remote.New(u, decodeDiscovery(v.cfg.InsecureAllowHTTP), v.remoteConfig("discovery"))
+		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrIdPConfiguration, err)
 		}
-		v.discovery[u] = d
+		return d, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	v.mu.Unlock()
 	return d.Get(ctx)
 }
 
@@ -184,25 +178,20 @@ func (v *Verifier) discoveryDocument(ctx context.Context, u string) (*discoveryD
 // required. The claims of each kind of token are checked by this package, so
 // that each case ends in its sentinel (ErrResourceName, ErrDelegation, …).
 func (v *Verifier) verifier(src jwtverify.KeySource, iss string, aud []string, audKey string) (*jwtverify.Verifier, error) {
-	key := verifierKey{src: src, iss: iss, aud: audKey}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if jv, ok := v.verifiers[key]; ok {
+	return v.verifiers.get(verifierKey{src: src, iss: iss, aud: audKey}, func() (*jwtverify.Verifier, error) {
+		if aud == nil {
+			aud = []string{audKey}
+		}
+		jv, err := jwtverify.New(src, jwtverify.Config{
+			Issuer: iss, Audience: aud, Algorithms: []string{"RS256"}, Leeway: v.cfg.Leeway,
+			RequiredClaims: standardClaims(),
+			Now:            v.cfg.Now, Logger: v.cfg.Logger,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
 		return jv, nil
-	}
-	if aud == nil {
-		aud = []string{audKey}
-	}
-	jv, err := jwtverify.New(src, jwtverify.Config{
-		Issuer: iss, Audience: aud, Algorithms: []string{"RS256"}, Leeway: v.cfg.Leeway,
-		RequiredClaims: standardClaims(),
-		Now:            v.cfg.Now, Logger: v.cfg.Logger,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	v.verifiers[key] = jv
-	return jv, nil
 }
 
 // idpFor finds the tenant's IdP whose issuer is iss and returns its key source,
