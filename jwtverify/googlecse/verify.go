@@ -27,6 +27,8 @@ type Authentication struct {
 	DelegatedTo, ResourceName string
 	// Token is the verified token, for further claims.
 	Token *jwtverify.Token
+
+	tenant *Tenant // the tenant it was verified for
 }
 
 // AuthorizedEmail is the email an authorization token must name: GoogleEmail
@@ -82,7 +84,7 @@ func (v *Verifier) verifyAuthentication(ctx context.Context, rec *AuditRecord, t
 	if err != nil {
 		return nil, err
 	}
-	a := &Authentication{Type: typ, Operation: op, Token: tok}
+	a := &Authentication{Type: typ, Operation: op, Token: tok, tenant: t}
 	if a.Email, err = requiredString(tok, "email", jwtverify.ErrMissingClaim); err != nil {
 		return a, err
 	}
@@ -205,7 +207,8 @@ type AuthorizationToken struct {
 	// Token is the verified token.
 	Token *jwtverify.Token
 
-	audit *auditedToken // its record's jwk and jwt, for VerifyPair's
+	audit  *auditedToken // its record's jwk and jwt, for VerifyPair's
+	tenant *Tenant       // the tenant it was verified for
 }
 
 // VerifyAuthorization verifies an authorization token issued by Google for op:
@@ -243,7 +246,7 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if err != nil {
 		return nil, err
 	}
-	a := &AuthorizationToken{Operation: op, Token: tok}
+	a := &AuthorizationToken{Operation: op, Token: tok, tenant: t}
 	optional := [...]struct {
 		name string
 		dst  *string
@@ -390,8 +393,9 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw, resourceName 
 }
 
 // VerifyPair applies the rules between an authentication and an
-// authorization token of one call, both verified for the same operation (else
-// ErrTokenType): the authorization email equals the authentication's
+// authorization token of one call, both verified by this Verifier's calls
+// for the same operation (else ErrTokenType) and for tenantID (else
+// ErrTenant): the authorization email equals the authentication's
 // google_email when present, else its email, compared case-insensitively
 // (ErrEmail); a delegate authentication's delegated_to and resource_name equal
 // the authorization's (ErrDelegation, ErrResourceName); a guest (email_type
@@ -423,12 +427,17 @@ func (v *Verifier) VerifyPair(ctx context.Context, tenantID string, authn *Authe
 }
 
 func (v *Verifier) verifyPair(ctx context.Context, tenantID string, authn *Authentication, authz *AuthorizationToken) error {
-	t, err := v.tenant(ctx, tenantID)
-	if err != nil {
-		return err
+	if authn == nil || authz == nil || authn.Token == nil || authz.Token == nil || authn.tenant == nil || authz.tenant == nil {
+		if _, err := v.tenant(ctx, tenantID); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: VerifyPair needs two tokens verified by this package", ErrTokenType)
 	}
-	if authn == nil || authz == nil || authn.Token == nil || authz.Token == nil {
-		return fmt.Errorf("%w: VerifyPair needs two verified tokens", ErrTokenType)
+	// The tenant both tokens were verified for, moments ago in this call.
+	t := authz.tenant
+	if t.ID != tenantID || authn.tenant.ID != tenantID {
+		return fmt.Errorf("%w: the tokens were verified for tenant %s and %s, not %s", ErrTenant,
+			quote(authn.tenant.ID), quote(t.ID), quote(clipTo(tenantID, maxAuditID)))
 	}
 	if authn.Operation != authz.Operation {
 		return fmt.Errorf("%w: authentication verified for %s, authorization for %s", ErrTokenType, quote(string(authn.Operation)), quote(string(authz.Operation)))

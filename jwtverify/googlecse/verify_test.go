@@ -483,3 +483,47 @@ func TestDiscoveryIssuer(t *testing.T) {
 		})
 	}
 }
+
+// TestPairTenant: a pair binds both tokens to the call's tenant: tokens
+// verified for another tenant are refused (ErrTenant), and so are tokens
+// this package did not verify (ErrTokenType); each refusal has its record.
+func TestPairTenant(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	authn, err := e.v.VerifyAuthentication(ctx, tenantLocal, e.localAuthn(nil), googlecse.UserAuthentication, googlecse.OpUnwrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := e.v.VerifyAuthorization(ctx, tenantLocal, e.authz(t, googlecse.IssuerDrive, map[string]any{"role": "reader"}), googlecse.OpUnwrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := e.v.VerifyAuthorization(ctx, tenantRemote, e.authz(t, googlecse.IssuerDrive, map[string]any{"role": "reader"}), googlecse.OpUnwrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.audit.take()
+	for _, c := range []struct {
+		name   string
+		tenant string
+		authz  *googlecse.AuthorizationToken
+		want   error
+	}{
+		{"authorization of another tenant", tenantLocal, remote, googlecse.ErrTenant},
+		{"authentication of another tenant", tenantRemote, remote, googlecse.ErrTenant},
+		{"both of another tenant", tenantRemote, local, googlecse.ErrTenant},
+		{"not verified here", tenantLocal, &googlecse.AuthorizationToken{Operation: googlecse.OpUnwrap, Token: local.Token, Email: local.Email}, googlecse.ErrTokenType},
+		{"unknown tenant", "00000000-0000-4000-8000-000000000000", &googlecse.AuthorizationToken{}, googlecse.ErrTenant},
+		{"same tenant", tenantLocal, local, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := e.v.VerifyPair(ctx, c.tenant, authn, c.authz)
+			if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if rec := e.one(t); rec.Valid != (c.want == nil) || rec.Type != googlecse.AuthorizationPair {
+				t.Fatalf("record %+v", rec)
+			}
+		})
+	}
+}
