@@ -84,6 +84,9 @@ type Verifier struct {
 	cseConfs  registry[string, *remote.Cache[*cseConfiguration]]  // by URL
 	discovery registry[string, *remote.Cache[*discoveryDocument]] // by URL
 	verifiers registry[verifierKey, *jwtverify.Verifier]
+	// authzVerifiers are the verifiers of Google's authorization token
+	// issuers, by issuer: one lookup per token.
+	authzVerifiers registry[string, *jwtverify.Verifier]
 
 	authzKeys map[string]string // authorization token issuer -> its JWKS URL
 	issuers   *issuerMemo       // issuers of tokens that verified

@@ -242,7 +242,17 @@ func (v *Verifier) verifyAuthorization(ctx context.Context, tenantID, raw string
 	if !ok {
 		return nil, unlessMalformed(raw, fmt.Errorf("%w: %s is not one of Google's authorization token issuers", ErrIssuer, quote(iss)))
 	}
-	tok, err := v.verifyAt(ctx, r, keysURL, AudienceAuthorization)
+	jv, err := v.authzVerifiers.get(iss, func() (*jwtverify.Verifier, error) {
+		src, err := v.keySource(keysURL)
+		if err != nil {
+			return nil, err
+		}
+		return v.verifier(src, iss, nil, AudienceAuthorization)
+	})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := v.verify(ctx, jv, r)
 	if err != nil {
 		return nil, err
 	}
