@@ -83,18 +83,6 @@ func absent(m map[string]json.RawMessage, name string) bool {
 	return !ok || jsonobj.IsNull(raw)
 }
 
-// issuer returns the iss of a parsed token: a *ClaimError when it is
-// missing (jwtverify.ErrMissingClaim) or not a string (jwtverify.ErrMalformed).
-func (u *unverified) issuer() (string, error) {
-	if iss, ok := str(u.claims, "iss"); ok {
-		return iss, nil
-	}
-	if absent(u.claims, "iss") {
-		return "", claimErr(jwtverify.ErrMissingClaim, "iss", problemMissing)
-	}
-	return "", claimErr(jwtverify.ErrMalformed, "iss", problemNotString)
-}
-
 // unlessMalformed returns err, a refusal made by classifying raw (untrusted
 // issuer, no IdP for it, a source down), unless raw is not a JWT at all: then
 // the parse error, which is what the caller must hear.
