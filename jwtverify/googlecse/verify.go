@@ -207,8 +207,8 @@ type AuthorizationToken struct {
 	// Token is the verified token.
 	Token *jwtverify.Token
 
-	audit  *auditedToken // its record's jwk and jwt, for VerifyPair's
-	tenant *Tenant       // the tenant it was verified for
+	audit  auditedToken // its valid record's jwk and jwt, for VerifyPair's
+	tenant *Tenant      // the tenant it was verified for
 }
 
 // VerifyAuthorization verifies an authorization token issued by Google for op:
@@ -422,7 +422,7 @@ func (v *Verifier) VerifyPair(ctx context.Context, tenantID string, authn *Authe
 	err := v.verifyPair(ctx, tenantID, authn, authz)
 	switch {
 	case authz == nil || authz.Token == nil:
-	case err == nil && authz.audit != nil: // the authorization's own record, valid, as this one is
+	case err == nil && authz.audit.ok: // the authorization's own record, valid, as this one is
 		rec.JWK, rec.JWT = authz.audit.jwk, authz.audit.jwt
 		rec.JWT.Aud = authz.Token.Audience()
 	default:
@@ -550,7 +550,7 @@ func (k *KACLSToken) recorded(*AuditRecord)     {}
 // record (VerifyPair) to repeat without reading the token again. Aud is
 // left out: the Auditor had that slice.
 func (a *AuthorizationToken) recorded(rec *AuditRecord) {
-	a.audit = &auditedToken{jwk: rec.JWK, jwt: rec.JWT}
+	a.audit = auditedToken{jwk: rec.JWK, jwt: rec.JWT, ok: true}
 	a.audit.jwt.Aud = nil
 }
 
@@ -558,6 +558,7 @@ func (a *AuthorizationToken) recorded(rec *AuditRecord) {
 type auditedToken struct {
 	jwk AuditJWK
 	jwt AuditJWT
+	ok  bool // set
 }
 
 // audited runs one verification and hands its record to the Auditor, exactly
