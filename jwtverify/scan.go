@@ -38,7 +38,10 @@ func scanString(b []byte, i int) (int, bool) {
 		return i, false
 	}
 	for j := i + 1; j < len(b); {
-		j = plainRun(b, j)
+		j = plainRun(b, j) // to the word holding the next special byte
+		for j < len(b) && b[j] >= 0x20 && b[j] != '"' && b[j] != '\\' {
+			j++
+		}
 		if j >= len(b) {
 			break
 		}
@@ -47,8 +50,6 @@ func scanString(b []byte, i int) (int, bool) {
 			return j + 1, true
 		case c < 0x20:
 			return j, false
-		case c != '\\':
-			j++
 		case j+1 >= len(b):
 			return j, false
 		case b[j+1] == 'u':
