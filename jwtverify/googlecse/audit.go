@@ -394,6 +394,7 @@ func details(err error) string {
 		err  error
 		text string
 	}{
+		{errOtherTenant, "tokens of another tenant"},
 		{ErrTenant, "unknown tenant"},
 		{ErrTokenType, "wrong token type"},
 		{ErrIssuer, "untrusted issuer (iss)"},

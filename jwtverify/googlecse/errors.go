@@ -1,6 +1,9 @@
 package googlecse
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Every error of this package wraps one of these sentinels, or a jwtverify
 // sentinel naming the failed token check (jwtverify.ErrExpired,
@@ -11,7 +14,8 @@ import "errors"
 var (
 	// ErrConfig: a Config, Tenant or IdP is invalid (returned by constructors).
 	ErrConfig = errors.New("googlecse: invalid configuration")
-	// ErrTenant: the tenant id is not a uuid v4, or no tenant has it.
+	// ErrTenant: the tenant id is not a uuid v4, or no tenant has it; or
+	// VerifyPair was given tokens verified for another tenant.
 	ErrTenant = errors.New("googlecse: unknown tenant")
 	// ErrTokenType: the call does not verify this kind of token, or not for
 	// this operation (a kacls-to-kacls type passed to VerifyAuthentication, an
@@ -60,3 +64,7 @@ var (
 	// jwtverify.ErrUnavailable.
 	ErrUnavailable = errors.New("googlecse: key source unavailable")
 )
+
+// errOtherTenant is VerifyPair's ErrTenant for tokens verified for another
+// tenant than the call's; the audit record's details say so.
+var errOtherTenant = fmt.Errorf("%w: tokens verified for another tenant", ErrTenant)

@@ -446,7 +446,7 @@ func (v *Verifier) verifyPair(ctx context.Context, tenantID string, authn *Authe
 	// The tenant both tokens were verified for, moments ago in this call.
 	t := authz.tenant
 	if t.ID != tenantID || authn.tenant.ID != tenantID {
-		return fmt.Errorf("%w: the tokens were verified for tenant %s and %s, not %s", ErrTenant,
+		return fmt.Errorf("%w: %s and %s, not %s", errOtherTenant,
 			quote(authn.tenant.ID), quote(t.ID), quote(clipTo(tenantID, maxAuditID)))
 	}
 	if authn.Operation != authz.Operation {

@@ -521,8 +521,12 @@ func TestPairTenant(t *testing.T) {
 			if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
-			if rec := e.one(t); rec.Valid != (c.want == nil) || rec.Type != googlecse.AuthorizationPair {
+			rec := e.one(t)
+			if rec.Valid != (c.want == nil) || rec.Type != googlecse.AuthorizationPair {
 				t.Fatalf("record %+v", rec)
+			}
+			if c.want == googlecse.ErrTenant && c.name != "unknown tenant" && rec.Details != "tokens of another tenant" {
+				t.Fatalf("details %q", rec.Details)
 			}
 		})
 	}
