@@ -9,18 +9,18 @@ import (
 // token is routed to its key source without being decoded again (its
 // signature is then answered by jwtverify's cache). It is a direct-mapped
 // table: a token takes the slot its hash names, pushing out whatever was
-// there, so remembering costs no allocation and no eviction, and a fresh
-// token costs one hash and one compare. A hit compares the whole token:
-// a collision is a miss, never another token's issuer.
+// there, so remembering costs no allocation and no eviction. A fresh
+// token costs one hash and one compare in a compact array of hashes (the
+// tokens and issuers are read only on a hash match). A hit compares the
+// whole token: a collision is a miss, never another token's issuer.
 type issuerMemo struct {
-	seed  maphash.Seed
-	mu    sync.Mutex
-	slots []memoSlot
-	mask  uint64
+	seed   maphash.Seed
+	mu     sync.Mutex
+	hashes []uint64   // hashes[i] is the hash of slots[i].raw (0: empty)
+	slots  []memoSlot // read on a hash match only
 }
 
 type memoSlot struct {
-	hash     uint64 // compared first: a miss never reads an old token's bytes
 	raw, iss string
 }
 
@@ -28,7 +28,7 @@ type memoSlot struct {
 const issuerMemoSize = 1024
 
 func newIssuerMemo() *issuerMemo {
-	return &issuerMemo{seed: maphash.MakeSeed(), slots: make([]memoSlot, issuerMemoSize), mask: issuerMemoSize - 1}
+	return &issuerMemo{seed: maphash.MakeSeed(), hashes: make([]uint64, issuerMemoSize), slots: make([]memoSlot, issuerMemoSize)}
 }
 
 // hash is raw's slot index source: a hash of its last 48 bytes (of its
@@ -41,18 +41,19 @@ func (m *issuerMemo) hash(raw string) uint64 {
 // get returns the issuer of raw (hash h), if raw verified before and still
 // holds its slot.
 func (m *issuerMemo) get(raw string, h uint64) (string, bool) {
+	i := h & (issuerMemoSize - 1)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := &m.slots[h&m.mask]
-	if s.hash != h || s.raw != raw {
+	if m.hashes[i] != h || m.slots[i].raw != raw {
 		return "", false
 	}
-	return s.iss, true
+	return m.slots[i].iss, true
 }
 
 // put remembers the issuer of raw (hash h), which verified.
 func (m *issuerMemo) put(raw string, h uint64, iss string) {
+	i := h & (issuerMemoSize - 1)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.slots[h&m.mask] = memoSlot{hash: h, raw: raw, iss: iss}
+	m.hashes[i], m.slots[i] = h, memoSlot{raw: raw, iss: iss}
 }
