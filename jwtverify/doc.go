@@ -23,7 +23,7 @@
 // Ed25519, HMAC secrets of 32 bytes or more.
 //
 // Speed: the signature check is the whole cost of a fresh token (within a few
-// percent of crypto/rsa alone); a token seen before is answered from a bounded
+// percent of crypto/rsa alone); a repeat token is answered from a bounded
 // verified-signature cache, with every claim check run again and the entry
 // dropped once its key leaves the source. A token enters the cache on its
 // second verification, so tokens seen once (a stream of one-shot calls, or a

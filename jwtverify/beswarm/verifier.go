@@ -148,8 +148,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*jwtverify.Token, er
 }
 
 // VerifyClaims verifies raw and returns its claims, rights decoded. A token
-// seen before is answered from the verified-signature cache with its claims
-// already decoded (every time-based check runs again).
+// verified twice before is answered from the verified-signature cache with
+// its claims already decoded (every time-based check runs again).
 func (v *Verifier) VerifyClaims(ctx context.Context, raw string) (*Claims, error) {
 	tok, err := v.v.Verify(ctx, raw)
 	if err != nil {
