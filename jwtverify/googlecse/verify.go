@@ -403,9 +403,9 @@ func (v *Verifier) verifyKACLS(ctx context.Context, tenantID, raw, resourceName 
 }
 
 // VerifyPair applies the rules between an authentication and an
-// authorization token of one call, both verified by this Verifier's calls
-// for the same operation (else ErrTokenType) and for tenantID (else
-// ErrTenant): the authorization email equals the authentication's
+// authorization token of one call, both returned by this package's
+// verification calls for the same operation (else ErrTokenType) and for
+// tenantID (else ErrTenant): the authorization email equals the authentication's
 // google_email when present, else its email, compared case-insensitively
 // (ErrEmail); a delegate authentication's delegated_to and resource_name equal
 // the authorization's (ErrDelegation, ErrResourceName); a guest (email_type
