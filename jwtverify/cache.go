@@ -4,6 +4,8 @@ import (
 	"container/list"
 	"hash/maphash"
 	"sync"
+
+	"github.com/sesame-go/sesame/internal/tokencache"
 )
 
 // sigCache remembers tokens whose signature verified, so a repeat token
@@ -11,33 +13,28 @@ import (
 // runs them on every call. An entry is only used while its key is still in
 // the key source, and is dropped once the token expires.
 //
-// Entries are indexed by a 64-bit hash, under a seed drawn per cache
-// (hash/maphash), of the token's last hashedTail bytes (its signature's
-// tail: distinct tokens that verified differ there), and each keeps its
-// token: a hit compares the whole token, so a collision (tokens sharing a
-// tail, or a hash collision no one can aim at without the seed) is a miss,
-// never another token's verdict. Hashing the tail alone spares a fresh
-// token's lookup the read of its whole (cold) text. Evicting deletes by the
+// Entries are indexed by tokencache.Hash (a hash of the token's signature
+// tail under a seed drawn per cache), and each keeps its token: a hit
+// compares the whole token, so a collision (tokens sharing a tail, or a
+// hash collision no one can aim at without the seed) is a miss, never
+// another token's verdict. Evicting deletes by the
 // stored hash, so it does not read the old token's bytes again: with fresh
 // tokens cycling through a full cache, hashing the evicted (cold) token was
 // a measurable part of a verification.
 //
 // A token is admitted on its second verification, not its first: a
-// doorkeeper (a direct-mapped table of the hashes of tokens verified once)
-// remembers the first. Most tokens of some flows are seen once (a KACLS's
+// tokencache.Doorkeeper remembers the first. Most tokens of some flows are seen once (a KACLS's
 // token pairs, a client's one-shot calls); caching them cost every fresh
 // verification an insert, an eviction and a retained token for nothing, and
 // a stream of fresh tokens pushed the repeat ones out. A token used again
-// pays one more full verification, then hits. The doorkeeper holds hashes
-// only and decides admission, never a verdict.
+// pays one more full verification, then hits.
 type sigCache struct {
 	mu    sync.Mutex
 	max   int
 	seed  maphash.Seed
 	ll    *list.List // front = most recently used
 	items map[uint64]*list.Element
-	seen  []uint64 // doorkeeper: hash|1 of a token verified once, at hash&mask
-	mask  uint64
+	door  *tokencache.Doorkeeper
 }
 
 type cacheEntry struct {
@@ -49,23 +46,12 @@ type cacheEntry struct {
 }
 
 func newSigCache(max int) *sigCache {
-	n := 1
-	for n < max {
-		n <<= 1
-	}
 	return &sigCache{max: max, seed: maphash.MakeSeed(), ll: list.New(), items: make(map[uint64]*list.Element, max),
-		seen: make([]uint64, n), mask: uint64(n - 1)}
+		door: tokencache.NewDoorkeeper(max)}
 }
 
-// hashedTail is how many of a token's last bytes its cache index hashes:
-// 48 base64url characters, 288 bits of its signature.
-const hashedTail = 48
-
 // hash is raw's index under the cache's seed.
-func (c *sigCache) hash(raw string) uint64 { return maphash.String(c.seed, tail(raw)) }
-
-// tail returns the last hashedTail bytes of raw (all of a shorter raw).
-func tail(raw string) string { return raw[max(0, len(raw)-hashedTail):] }
+func (c *sigCache) hash(raw string) uint64 { return tokencache.Hash(c.seed, raw) }
 
 // lookup returns raw's element, if cached; c.mu is held.
 func (c *sigCache) lookup(raw string, h uint64) (*list.Element, bool) {
@@ -93,8 +79,7 @@ func (c *sigCache) get(raw string, h uint64) (*cacheEntry, bool) {
 func (c *sigCache) add(h uint64, tok *Token, key *preparedKey, a algorithm) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if slot := &c.seen[h&c.mask]; *slot != h|1 {
-		*slot = h | 1 // |1: an empty slot (0) never matches
+	if !c.door.Admit(h) {
 		return
 	}
 	e := &cacheEntry{raw: tok.raw, hash: h, tok: tok, key: key, alg: a}

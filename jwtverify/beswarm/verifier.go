@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sesame-go/sesame/internal/tokencache"
 	"github.com/sesame-go/sesame/jwtverify"
 )
 
@@ -173,7 +174,7 @@ func (v *Verifier) VerifyClaims(ctx context.Context, raw string) (*Claims, error
 
 // claimsCache remembers the claims of tokens jwtverify's cache answers with
 // the same *Token, bounded. Like that cache it admits a token on its second
-// verification (a doorkeeper of raw-token hashes remembers the first): the
+// verification (a tokencache.Doorkeeper remembers the first): the
 // *Token of a first verification is never returned again, so its claims
 // would only push out those of a repeat token.
 type claimsCache struct {
@@ -181,16 +182,11 @@ type claimsCache struct {
 	max  int
 	m    map[*jwtverify.Token]*Claims
 	seed maphash.Seed
-	seen []uint64 // doorkeeper: hash|1 of a token decoded once, at hash&mask
-	mask uint64
+	door *tokencache.Doorkeeper
 }
 
 func newClaimsCache(max int) *claimsCache {
-	n := 1
-	for n < max {
-		n <<= 1
-	}
-	return &claimsCache{max: max, m: make(map[*jwtverify.Token]*Claims), seed: maphash.MakeSeed(), seen: make([]uint64, n), mask: uint64(n - 1)}
+	return &claimsCache{max: max, m: make(map[*jwtverify.Token]*Claims), seed: maphash.MakeSeed(), door: tokencache.NewDoorkeeper(max)}
 }
 
 func (c *claimsCache) get(tok *jwtverify.Token) (*Claims, bool) {
@@ -207,11 +203,10 @@ func (c *claimsCache) put(tok *jwtverify.Token, cl *Claims) {
 	if c == nil {
 		return
 	}
-	h := maphash.String(c.seed, tok.Raw())
+	h := tokencache.Hash(c.seed, tok.Raw())
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if slot := &c.seen[h&c.mask]; *slot != h|1 {
-		*slot = h | 1
+	if !c.door.Admit(h) {
 		return
 	}
 	if len(c.m) >= c.max {

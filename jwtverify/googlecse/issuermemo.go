@@ -3,6 +3,8 @@ package googlecse
 import (
 	"hash/maphash"
 	"sync"
+
+	"github.com/sesame-go/sesame/internal/tokencache"
 )
 
 // issuerMemo remembers the issuer of tokens that verified, so a repeat
@@ -31,12 +33,9 @@ func newIssuerMemo() *issuerMemo {
 	return &issuerMemo{seed: maphash.MakeSeed(), hashes: make([]uint64, issuerMemoSize), slots: make([]memoSlot, issuerMemoSize)}
 }
 
-// hash is raw's slot index source: a hash of its last 48 bytes (of its
-// signature), which sets apart tokens that verified without reading a fresh
-// token's whole (cold) text; get compares the whole token.
-func (m *issuerMemo) hash(raw string) uint64 {
-	return maphash.String(m.seed, raw[max(0, len(raw)-48):])
-}
+// hash is raw's slot index source (tokencache.Hash: its signature's tail);
+// get compares the whole token.
+func (m *issuerMemo) hash(raw string) uint64 { return tokencache.Hash(m.seed, raw) }
 
 // get returns the issuer of raw (hash h), if raw verified before and still
 // holds its slot.
